@@ -1,0 +1,56 @@
+# Two commands: `make run` (set up everything and serve on SQLite) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run install test lint check migrate seed serve clean messages
+
+run: install migrate seed serve
+
+install: $(VENV)/.installed node_modules/.installed locale/en/LC_MESSAGES/django.mo
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(VENV)/.installed
+	$(PY) scripts/compile_messages.py
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: install
+	$(PY) manage.py seed_content
+	$(PY) manage.py seed_demo_users
+
+serve:
+	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+test: lint check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest
+
+# Regenerate the catalogues after changing strings (needs GNU gettext's xgettext).
+messages: install
+	$(PY) manage.py makemessages -l en -l ja --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	$(PY) scripts/compile_messages.py
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 var

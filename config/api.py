@@ -1,0 +1,72 @@
+"""The JSON API root (django-ninja), mounted at /api/v1/.
+
+Each app adds its router here; the OpenAPI description is at /api/v1/openapi.json.
+"""
+
+from django.conf import settings
+from ninja import NinjaAPI, Router, Schema
+
+from core import reference
+
+api = NinjaAPI(
+    title="Tsunagari API",
+    version="1",
+    description="つながりサポーター学習プラットフォームの公開API。Public API of the Tsunagari Supporter platform.",
+    urls_namespace="api",
+)
+
+core_router = Router(tags=["reference"])
+
+
+class HealthOut(Schema):
+    status: str
+    version: str
+
+
+class PrefectureOut(Schema):
+    code: str
+    name_ja: str
+    name_en: str
+    region_ja: str
+    region_en: str
+    lg_code: str
+    population_2020: int
+
+
+class ChoiceOut(Schema):
+    code: str
+    label_ja: str
+
+
+@core_router.get("/health", response=HealthOut, summary="Liveness check")
+def health(request):
+    return {"status": "ok", "version": getattr(settings, "APP_VERSION", "1")}
+
+
+@core_router.get("/reference/prefectures", response=list[PrefectureOut], summary="The 47 prefectures (JIS X 0401)")
+def prefectures(request):
+    return [
+        {
+            "code": p.code,
+            "name_ja": p.name_ja,
+            "name_en": p.name_en,
+            "region_ja": p.region_ja,
+            "region_en": p.region_en,
+            "lg_code": p.lg_code,
+            "population_2020": p.population_2020,
+        }
+        for p in reference.PREFECTURES
+    ]
+
+
+@core_router.get("/reference/sectors", response=list[ChoiceOut], summary="Sectors (分野) used in statistics")
+def sectors(request):
+    return reference.choices_out(reference.Sector)
+
+
+@core_router.get("/reference/age-bands", response=list[ChoiceOut], summary="Age bands used in statistics")
+def age_bands(request):
+    return reference.choices_out(reference.AgeBand)
+
+
+api.add_router("/", core_router)
