@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.db import transaction
@@ -59,6 +60,12 @@ class ProfileFieldsMixin(forms.Form):
         error_messages={"invalid_choice": _("性別の選択肢にない値です。一覧から選んでください。")},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+        if "email" in self.fields:
+            self.fields["email"].label = _("メールアドレス")
+
     profile_fields = ["display_name", "prefecture", "municipality", "sector", "age_band", "sex"]
 
     def clean_display_name(self):
@@ -74,6 +81,13 @@ class ProfileFieldsMixin(forms.Form):
         return {name: self.cleaned_data[name] for name in self.profile_fields}
 
 
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+        self.fields["login"].label = _("メールアドレス")
+
+
 class SignupForm(ProfileFieldsMixin, AllauthSignupForm):
     """allauth's signup (email, password twice) plus the profile and consent to the purpose of use,
     saved in one transaction: either the account and its profile exist, or neither does."""
@@ -87,9 +101,7 @@ class SignupForm(ProfileFieldsMixin, AllauthSignupForm):
     def save(self, request):
         with transaction.atomic():
             user = super().save(request)
-            LearnerProfile.objects.create(
-                user=user, **self.profile_values(), purpose_agreed_at=timezone.now()
-            )
+            LearnerProfile.objects.create(user=user, **self.profile_values(), purpose_agreed_at=timezone.now())
         return user
 
 
@@ -109,6 +121,8 @@ class ProfileForm(ProfileFieldsMixin):
 
 
 class DeleteAccountForm(forms.Form):
+    label_suffix = ""
+
     password = forms.CharField(
         label=_("確認のため、パスワードを入力してください"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

@@ -42,6 +42,7 @@ class AdminTwoFactorMiddleware:
             and path.startswith(ADMIN_PREFIXES)
             and not path.endswith(ALLOWED_SUFFIXES)
             and request.user.is_authenticated
+            and request.user.has_perm("wagtailadmin.access_admin")
             and not admin_two_factor_exempt(request.user)
         ):
             if not is_mfa_enabled(request.user, ["totp"]):

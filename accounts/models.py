@@ -120,7 +120,9 @@ class LearnerProfile(models.Model):
         verbose_name = _("受講者プロフィール")
         verbose_name_plural = _("受講者プロフィール")
         constraints = [
-            models.CheckConstraint(condition=models.Q(prefecture__in=PREFECTURE_CODES), name="profile_prefecture_valid"),
+            models.CheckConstraint(
+                condition=models.Q(prefecture__in=PREFECTURE_CODES), name="profile_prefecture_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(sector__in=[v for v, _label in reference.SELF_SELECTABLE_SECTORS]),
                 name="profile_sector_valid",
@@ -192,3 +194,6 @@ class RolePermission(models.Model):
             ("lead_organisation", "団体の研修リンクを作成できる"),
             ("file_session_reports", "講座の実施報告を提出できる"),
         ]
+
+    def __str__(self):
+        return "role permissions"

@@ -33,7 +33,9 @@ def profile(request):
 @never_cache
 def my_data(request):
     data = services.export_user_data(request.user)
-    return render(request, "accounts/my_data.html", {"data": data, "profile": services.get_or_create_profile(request.user)})
+    return render(
+        request, "accounts/my_data.html", {"data": data, "profile": services.get_or_create_profile(request.user)}
+    )
 
 
 @login_required

@@ -6,7 +6,8 @@ revision has a user) is never overwritten by the seed.
 
 from dataclasses import dataclass, field
 
-from wagtail.models import Page
+from django.conf import settings
+from wagtail.models import Locale, Page
 
 
 @dataclass
@@ -50,9 +51,7 @@ def upsert_page(parent: Page, model, slug: str, values: dict, report: SeedReport
         report.kept.append(label)
         return page
     probe = model(**values)
-    changed = [
-        name for name in values if _comparable(getattr(page, name)) != _comparable(getattr(probe, name))
-    ]
+    changed = [name for name in values if _comparable(getattr(page, name)) != _comparable(getattr(probe, name))]
     if not changed:
         report.unchanged.append(label)
         return page
@@ -61,3 +60,12 @@ def upsert_page(parent: Page, model, slug: str, values: dict, report: SeedReport
     page.save_revision().publish()
     report.updated.append(label)
     return page
+
+
+def ensure_root() -> Page:
+    """Wagtail's root page and default locale (made by its migrations; recreated if a test flushed them)."""
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", live=True))
+    return root

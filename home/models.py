@@ -37,9 +37,7 @@ class EntryBlock(blocks.StructBlock):
 class HomePage(Page):
     """The site's front page: what a つながりサポーター is, and the three ways in."""
 
-    lead = models.TextField(
-        _("リード文"), blank=True, help_text=_("ページ冒頭の大きな文。1〜2文で。")
-    )
+    lead = models.TextField(_("リード文"), blank=True, help_text=_("ページ冒頭の大きな文。1〜2文で。"))
     about = RichTextField(
         _("つながりサポーターとは"),
         blank=True,
@@ -52,9 +50,7 @@ class HomePage(Page):
         verbose_name=_("入口"),
         help_text=_("一般・職員・こどもの3つの入口。"),
     )
-    body = StreamField(
-        StandardStreamBlock(), blank=True, verbose_name=_("本文"), help_text=_("入口の下に続く本文。")
-    )
+    body = StreamField(StandardStreamBlock(), blank=True, verbose_name=_("本文"), help_text=_("入口の下に続く本文。"))
 
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
@@ -177,9 +173,7 @@ class HelpResource(index.Indexed, models.Model):
                 | models.Q(campaign_end__gte=models.F("campaign_start")),
                 name="helpresource_campaign_dates_ordered",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(phone="") | ~models.Q(url=""), name="helpresource_has_contact"
-            ),
+            models.CheckConstraint(condition=~models.Q(phone="") | ~models.Q(url=""), name="helpresource_has_contact"),
         ]
 
     def __str__(self):

@@ -8,7 +8,7 @@ import datetime
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from core.seeding import SeedReport, upsert_page
+from core.seeding import SeedReport, ensure_root, upsert_page
 from home.models import HelpResource, HelpResourceAudience, HomePage, StandardPage
 
 # The day these contact details were last checked against their publishers (DOMAIN.md §3,
@@ -255,7 +255,7 @@ def seed_help_resources(report: SeedReport) -> None:
 
 def ensure_home_page(report: SeedReport) -> HomePage:
     """Make our HomePage the site root, replacing Wagtail's 'Welcome' page on a new database."""
-    root = Page.get_first_root_node()
+    root = ensure_root()
     home = HomePage.objects.first()
     values = {
         "title": HOME["title"],
@@ -269,7 +269,9 @@ def ensure_home_page(report: SeedReport) -> HomePage:
         home = upsert_page(root, HomePage, home.slug, values, report, label="HomePage")
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="つながりサポーター")
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="つながりサポーター"
+        )
     elif site.root_page_id != home.pk:
         old_root = site.root_page
         site.root_page = home

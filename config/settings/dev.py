@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env, env_list
 
 DEBUG = True
-SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")  # noqa: S105
+SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 # Emails are written to files and shown at /dev/mailbox/ so a newcomer can click the

@@ -16,10 +16,7 @@ def ruby(value):
 @register.filter
 def richtext_ruby(value):
     """Wagtail rich text (a RichText or its stored HTML) → HTML with <ruby>."""
-    if isinstance(value, RichText):
-        html = str(value.__html__())
-    else:
-        html = expand_db_html(str(value or ""))
+    html = str(value.__html__()) if isinstance(value, RichText) else expand_db_html(str(value or ""))
     return mark_safe(aozora_to_ruby_html(html))  # noqa: S308 - rich text is sanitised by Wagtail
 
 

@@ -1,4 +1,4 @@
-# ruff: noqa: E501, RUF001, RUF002 -- Japanese prose uses full-width punctuation and long lines by design
+
 """つながりサポーター講座（一般向け）の教材データ。
 
 DOMAIN.md §2 の6つの学習項目（孤独と孤立／数字で見る現状／法律と計画／サポーターにできること／

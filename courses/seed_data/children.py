@@ -1,4 +1,4 @@
-# ruff: noqa: E501, RUF001, RUF002 -- Japanese prose uses full-width punctuation and long lines by design
+
 """つながりサポーター（こども向け）の教材データ。
 
 小学5年〜中学3年の1コマ（45〜50分）を、先生が進める授業として想定している。

@@ -1,4 +1,4 @@
-# ruff: noqa: E501, RUF001, RUF002, RUF003 -- Japanese prose uses full-width punctuation and long lines by design
+
 """つながりサポーター講座（職員向け）の教材データ。
 
 一般向けのレッスンを複製して職員向けの補足を加え、そのうえで職務の中での実践

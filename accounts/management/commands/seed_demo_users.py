@@ -14,8 +14,24 @@ DEMO_ACCOUNTS = [
     ("admin@example.jp", "demo-admin-2026", "管理者 / administrator", [], True, None, None),
     ("editor@example.jp", "demo-editor-2026", "編集者 / editor", [roles.EDITOR], False, None, None),
     ("teacher@example.jp", "demo-teacher-2026", "教員 / teacher", [roles.TEACHER], False, None, None),
-    ("analyst@example.jp", "demo-analyst-2026", "分析担当（全国）/ national analyst", [roles.ANALYST], False, "national", None),
-    ("analyst-tokyo@example.jp", "demo-tokyo-2026", "分析担当（東京都）/ prefectural analyst", [roles.ANALYST], False, ["13"], None),
+    (
+        "analyst@example.jp",
+        "demo-analyst-2026",
+        "分析担当（全国）/ national analyst",
+        [roles.ANALYST],
+        False,
+        "national",
+        None,
+    ),
+    (
+        "analyst-tokyo@example.jp",
+        "demo-tokyo-2026",
+        "分析担当（東京都）/ prefectural analyst",
+        [roles.ANALYST],
+        False,
+        ["13"],
+        None,
+    ),
     (
         "learner@example.jp",
         "demo-learner-2026",
@@ -54,9 +70,7 @@ class Command(BaseCommand):
                 user.set_password(password)
             user.save()
             user.groups.set([groups[name] for name in group_names])
-            EmailAddress.objects.update_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             if scope is not None:
                 AnalystScope.objects.update_or_create(
                     user=user,
@@ -71,5 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("デモアカウント / demo accounts (development only):"))
         for label, email, password in rows:
             self.stdout.write(f"  {email.ljust(width)}  {password.ljust(18)}  {label}")
-        self.stdout.write(f"  管理画面 / admin: http://127.0.0.1:{os.environ.get('PORT', '8000')}/admin/  (demo accounts skip two-factor in development)")
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(f"  管理画面 / admin: http://127.0.0.1:{port}/admin/")
+        self.stdout.write("  (demo accounts skip two-factor in development only; the admin says so)")
         self.stdout.write("")

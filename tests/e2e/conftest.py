@@ -1,0 +1,59 @@
+"""Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium), never a downloaded browser."""
+
+import os
+import re
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"browser tests SKIPPED: {CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message.replace("SKIPPED", "cannot run in CI"))
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1024, "height": 900}, base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors = []
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.console_errors = errors
+    yield tab
+    context.close()
+
+
+def link_in(body: str) -> str:
+    match = re.search(r"https?://\S+", body)
+    assert match, body
+    return match.group(0)
