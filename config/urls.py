@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("learn/", include("courses.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

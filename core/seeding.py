@@ -28,10 +28,18 @@ class SeedReport:
         )
 
 
+def _without_ids(data):
+    if isinstance(data, dict):
+        return {key: _without_ids(value) for key, value in data.items() if key != "id"}
+    if isinstance(data, list | tuple):
+        return [_without_ids(item) for item in data]
+    return data
+
+
 def _comparable(value):
-    raw = getattr(value, "raw_data", None)
-    if raw is not None:  # StreamValue: compare the blocks' types and values, not their ids
-        return [(block["type"], block["value"]) for block in raw]
+    stream_block = getattr(value, "stream_block", None)
+    if stream_block is not None:  # StreamValue: compare the blocks' types and values, not their ids
+        return _without_ids(stream_block.get_prep_value(value))
     return value
 
 

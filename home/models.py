@@ -53,6 +53,7 @@ class HomePage(Page):
     body = StreamField(StandardStreamBlock(), blank=True, verbose_name=_("本文"), help_text=_("入口の下に続く本文。"))
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["home.StandardPage", "courses.CourseIndexPage"]
     max_count = 1
     template = "pages/home_page.html"
 
@@ -79,6 +80,7 @@ class StandardPage(Page):
     )
 
     parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = ["home.StandardPage"]
     template = "pages/standard_page.html"
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"), FieldPanel("last_reviewed")]
@@ -106,9 +108,9 @@ class HelpResourceQuerySet(models.QuerySet):
     def for_audience(self, audience: str):
         if audience == "children":
             return self.filter(audience__in=[HelpResourceAudience.ALL, HelpResourceAudience.CHILDREN])
-        if audience == "general":
-            return self.filter(audience__in=[HelpResourceAudience.ALL, HelpResourceAudience.ADULTS])
-        return self.filter(audience=HelpResourceAudience.ALL)
+        if audience == "all":
+            return self.filter(audience=HelpResourceAudience.ALL)
+        return self.filter(audience__in=[HelpResourceAudience.ALL, HelpResourceAudience.ADULTS])
 
 
 class HelpResource(index.Indexed, models.Model):

@@ -257,11 +257,13 @@ def ensure_home_page(report: SeedReport) -> HomePage:
     """Make our HomePage the site root, replacing Wagtail's 'Welcome' page on a new database."""
     root = ensure_root()
     home = HomePage.objects.first()
+    # Keep the course pages the entries already link to (the courses seed links them).
+    linked = {block.value["audience"]: block.value["page"] for block in home.entries} if home else {}
     values = {
         "title": HOME["title"],
         "lead": HOME["lead"],
         "about": HOME["about"],
-        "entries": [("entry", {**entry, "page": None}) for entry in HOME["entries"]],
+        "entries": [("entry", {**entry, "page": linked.get(entry["audience"])}) for entry in HOME["entries"]],
     }
     if home is None:
         home = upsert_page(root, HomePage, "tsunagari", values, report, label="HomePage")

@@ -27,12 +27,16 @@ def invalidate_help_resources() -> None:
         cache.set(CACHE_VERSION_KEY, 2, None)
 
 
+def help_resources_version() -> int:
+    return cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+
+
 def help_resources_for(audience: str, footer_only: bool = False) -> list[HelpResourceView]:
     """The resources to show for an audience today (0 queries when cached)."""
     from home.models import HelpResource
 
     today = timezone.localdate()
-    version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+    version = help_resources_version()
     key = f"help-resources:{version}:{audience}:{int(footer_only)}:{today.isoformat()}"
     resources = cache.get(key)
     if resources is None:

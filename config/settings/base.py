@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "core",
     "home",
     "accounts",
+    "courses",
+    "analytics",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

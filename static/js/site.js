@@ -32,3 +32,34 @@
     });
   });
 })();
+
+// Furigana toggle: shown only where the page has ruby. The course sets the default
+// (on for the children's version); the reader's choice is remembered.
+(function () {
+  "use strict";
+  var KEY = "tsunagari-ruby";
+  var root = document.documentElement;
+  function stored() { try { return window.localStorage.getItem(KEY); } catch (e) { return null; } }
+  function store(value) { try { window.localStorage.setItem(KEY, value); } catch (e) { /* ignore */ } }
+  function apply(on) {
+    root.classList.toggle("ruby-off", !on);
+    document.querySelectorAll("[data-ruby-toggle]").forEach(function (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+  var preference = stored();
+  var initial = preference ? preference === "on" : !root.classList.contains("ruby-default-off");
+  apply(initial);
+  document.addEventListener("DOMContentLoaded", function () {
+    apply(initial);
+    if (!document.querySelector("ruby")) { return; }
+    document.querySelectorAll("[data-ruby-toggle]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var on = root.classList.contains("ruby-off");
+        store(on ? "on" : "off");
+        apply(on);
+      });
+    });
+  });
+})();

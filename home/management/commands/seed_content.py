@@ -6,6 +6,9 @@ from django.core.management.base import BaseCommand
 from core.seeding import SeedReport
 
 
+SEEDED_APPS = {"home", "courses", "quizzes", "h5p", "certificates"}
+
+
 class Command(BaseCommand):
     help = (
         "Load or update the site's content: home and policy pages, help resources, and the content of "
@@ -16,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = SeedReport()
         for config in apps.get_app_configs():
-            if config.name.split(".")[0] not in {"home", "courses", "quizzes", "h5p", "certificates"}:
+            if config.name.split(".")[0] not in SEEDED_APPS:
                 continue
             try:
                 module = importlib.import_module(f"{config.name}.seed")

@@ -1,0 +1,76 @@
+"""The only writer of completion records. Takes plain values: it knows nothing of courses."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from analytics.models import CompletionRecord, CompletionSource
+from core import dates
+
+
+@dataclass(frozen=True)
+class CompletionDimensions:
+    prefecture: str
+    sector: str
+    audience: str
+    delivery: str
+    age_band: str = ""
+    school_grade: str = ""
+    sex: str = "no_answer"
+    municipality: str = ""
+    organisation: str = ""
+
+
+def record_completion(
+    *,
+    source_key: str,
+    source: str,
+    completed_on: datetime.date,
+    course_id: int,
+    course_title: str,
+    curriculum_version: str,
+    dimensions: CompletionDimensions,
+    count: int = 1,
+    is_synthetic: bool = False,
+) -> tuple[CompletionRecord, bool]:
+    """Write one completion record; the same `source_key` twice returns the first and False.
+
+    Call it inside the caller's transaction so that the completion and its record commit together.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    existing = CompletionRecord.objects.filter(source_key=source_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            record = CompletionRecord.objects.create(
+                source_key=source_key,
+                source=source,
+                count=count,
+                completed_on=completed_on,
+                fiscal_year=dates.fiscal_year(completed_on),
+                course_id=course_id,
+                course_title=course_title,
+                curriculum_version=curriculum_version,
+                is_synthetic=is_synthetic or source == CompletionSource.SYNTHETIC,
+                prefecture=dimensions.prefecture,
+                municipality=dimensions.municipality,
+                sector=dimensions.sector,
+                audience=dimensions.audience,
+                delivery=dimensions.delivery,
+                age_band=dimensions.age_band,
+                school_grade=dimensions.school_grade,
+                sex=dimensions.sex,
+                organisation=dimensions.organisation,
+            )
+    except IntegrityError:  # a concurrent request wrote it first
+        return CompletionRecord.objects.get(source_key=source_key), False
+    return record, True
+
+
+def total_completions(**filters) -> int:
+    from django.db.models import Sum
+
+    return CompletionRecord.objects.filter(**filters).aggregate(total=Sum("count"))["total"] or 0

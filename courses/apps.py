@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"
+    verbose_name = "講座"
+
+    def ready(self):
+        from accounts.services import register_exporter
+        from courses import signals  # noqa: F401
+        from courses.services import export_learning
+
+        register_exporter("learning", export_learning)

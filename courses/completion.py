@@ -1,0 +1,69 @@
+"""Completion conditions, pluggable: a course's rule is a list of condition keys.
+
+`required_lessons` is ours. `final_quiz` is provided by the quizzes app, which registers its check
+when it lands; until then the condition is reported as not yet available and a course whose rule
+needs it cannot complete.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from courses.enums import CompletionRule
+
+# check(user, course_id, done_lesson_ids, required_lesson_ids) -> bool
+Check = Callable[[object, int, frozenset[int], frozenset[int]], bool]
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    label: str
+    check: Check
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    key: str
+    label: str
+    met: bool
+    available: bool
+
+
+RULES: dict[str, list[str]] = {
+    CompletionRule.LESSONS_AND_QUIZ: ["required_lessons", "final_quiz"],
+    CompletionRule.LESSONS_ONLY: ["required_lessons"],
+}
+PENDING_LABELS = {"final_quiz": _("確認テストに合格する")}
+
+_CONDITIONS: dict[str, Condition] = {}
+
+
+def register_condition(key: str, label: str, check: Check) -> None:
+    _CONDITIONS[key] = Condition(key, label, check)
+
+
+def unregister_condition(key: str) -> None:
+    _CONDITIONS.pop(key, None)
+
+
+def evaluate(rule: str, user, course_id: int, done: frozenset[int], required: frozenset[int]) -> list[ConditionResult]:
+    results = []
+    for key in RULES[rule]:
+        condition = _CONDITIONS.get(key)
+        if condition is None:
+            results.append(ConditionResult(key, str(PENDING_LABELS.get(key, key)), met=False, available=False))
+            continue
+        met = bool(user is not None and getattr(user, "is_authenticated", False)) and condition.check(
+            user, course_id, done, required
+        )
+        results.append(ConditionResult(key, str(condition.label), met=met, available=True))
+    return results
+
+
+def _required_lessons_done(user, course_id, done, required) -> bool:
+    return required <= done
+
+
+register_condition("required_lessons", _("必須のレッスンをすべて終える"), _required_lessons_done)

@@ -1,0 +1,426 @@
+"""Course business rules: outline, progress, resume, and completion — the one place where a
+course is completed and handed over to certificates and analytics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from analytics.models import CompletionSource
+from analytics.services import CompletionDimensions, record_completion
+from core.enums import DeliveryType
+from courses import completion
+from courses.enums import LessonState
+from courses.models import CoursePage, Enrolment, LessonPage, LessonProgress
+
+OUTLINE_VERSION_KEY = "courses:outline-version"
+SESSION_KEY = "guest_courses"
+
+
+# --- outline: the same for everyone, cached ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonOutline:
+    id: int
+    title: str
+    url: str
+    minutes: int
+    required: bool
+    summary: str
+    number: int
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    id: int
+    title: str
+    url: str
+    audience: str
+    curriculum_version: str
+    completion_rule: str
+    furigana_default: bool
+    lessons: tuple[LessonOutline, ...]
+
+    @property
+    def lesson_ids(self) -> frozenset[int]:
+        return frozenset(lesson.id for lesson in self.lessons)
+
+    @property
+    def required_ids(self) -> frozenset[int]:
+        return frozenset(lesson.id for lesson in self.lessons if lesson.required)
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+    def lesson(self, lesson_id: int) -> LessonOutline | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+
+def invalidate_outlines() -> None:
+    try:
+        cache.incr(OUTLINE_VERSION_KEY)
+    except ValueError:
+        cache.set(OUTLINE_VERSION_KEY, 2, None)
+
+
+def outline_version() -> int:
+    return cache.get_or_set(OUTLINE_VERSION_KEY, 1, None)
+
+
+def _build_outline(course: CoursePage, lessons) -> CourseOutline:
+    return CourseOutline(
+        id=course.pk,
+        title=course.title,
+        url=course.url,
+        audience=course.audience,
+        curriculum_version=course.curriculum_version,
+        completion_rule=course.completion_rule,
+        furigana_default=course.furigana_default,
+        lessons=tuple(
+            LessonOutline(
+                id=lesson.pk,
+                title=lesson.title,
+                url=lesson.url,
+                minutes=lesson.minutes,
+                required=lesson.required,
+                summary=lesson.summary,
+                number=number,
+            )
+            for number, lesson in enumerate(lessons, start=1)
+        ),
+    )
+
+
+def course_outline(course_id: int) -> CourseOutline | None:
+    """The live course and its live lessons in order (cached until a page is published/moved)."""
+    key = f"courses:outline:{outline_version()}:{course_id}"
+    outline = cache.get(key)
+    if outline is None:
+        course = CoursePage.objects.live().filter(pk=course_id).first()
+        if course is None:
+            return None
+        outline = _build_outline(course, LessonPage.objects.live().child_of(course).order_by("path"))
+        cache.set(key, outline, 60 * 60 * 24)
+    return outline
+
+
+def preview_outline(course: CoursePage, lesson: LessonPage | None = None) -> CourseOutline:
+    """For the editor's preview of drafts: the course as it stands, with the previewed lesson."""
+    lessons = list(LessonPage.objects.child_of(course).order_by("path"))
+    if lesson is not None:
+        lessons = [lesson if item.pk == lesson.pk else item for item in lessons]
+        if lesson.pk is None or all(item.pk != lesson.pk for item in lessons):
+            lessons.append(lesson)
+    return _build_outline(course, lessons)
+
+
+def course_of(lesson: LessonPage) -> CourseOutline | None:
+    """The outline of the course a lesson belongs to (the lesson's parent page)."""
+    key = f"courses:lesson-course:{outline_version()}:{lesson.pk}"
+    course_id = cache.get(key)
+    if course_id is None:
+        course_id = CoursePage.objects.filter(path=lesson.path[: -lesson.steplen]).values_list("pk", flat=True).first()
+        if course_id is None:
+            return None
+        cache.set(key, course_id, 60 * 60 * 24)
+    outline = course_outline(course_id)
+    if outline is None or outline.lesson(lesson.pk) is None:
+        return None
+    return outline
+
+
+# --- the learner's own state -----------------------------------------------------------------
+
+
+@dataclass
+class LessonRow:
+    lesson: LessonOutline
+    state: str
+
+
+@dataclass
+class LearnerState:
+    outline: CourseOutline
+    is_guest: bool
+    started: bool
+    done_ids: frozenset[int]
+    last_lesson_id: int | None
+    completed_at: object = None
+    completed_version: str = ""
+    current: LessonOutline | None = None
+    rows: list[LessonRow] = field(default_factory=list)
+    conditions: list[completion.ConditionResult] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        total = len(self.outline.lessons)
+        return round(100 * len(self.done_ids & self.outline.lesson_ids) / total) if total else 0
+
+    @property
+    def done_count(self) -> int:
+        return len(self.done_ids & self.outline.lesson_ids)
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(lesson.minutes for lesson in self.outline.lessons if lesson.id not in self.done_ids)
+
+    @property
+    def all_required_done(self) -> bool:
+        return self.outline.required_ids <= self.done_ids
+
+    @property
+    def waiting_for(self) -> list[completion.ConditionResult]:
+        return [c for c in self.conditions if not c.met]
+
+    @property
+    def previous(self) -> LessonOutline | None:
+        return self._neighbour(-1)
+
+    @property
+    def next(self) -> LessonOutline | None:
+        return self._neighbour(1)
+
+    def _neighbour(self, step: int) -> LessonOutline | None:
+        if self.current is None:
+            return None
+        index = self.current.number - 1 + step
+        return self.outline.lessons[index] if 0 <= index < len(self.outline.lessons) else None
+
+    @property
+    def resume(self) -> LessonOutline | None:
+        """Where to continue: the last lesson opened if not done, else the first one not done."""
+        last = self.outline.lesson(self.last_lesson_id) if self.last_lesson_id else None
+        if last is not None and last.id not in self.done_ids:
+            return last
+        return next((lesson for lesson in self.outline.lessons if lesson.id not in self.done_ids), None)
+
+
+def _guest_store(request) -> dict:
+    return request.session.get(SESSION_KEY, {})
+
+
+def learner_state(request, course, current: LessonPage | None = None) -> LearnerState:
+    """Everything about this learner and this course that a page shows (2–3 queries for a
+    signed-in learner, whatever the number of lessons or learners; none for a guest)."""
+    outline = course if isinstance(course, CourseOutline) else course_outline(course.pk)
+    if outline is None:
+        raise Http404
+    user = request.user
+    if user.is_authenticated:
+        enrolment = Enrolment.objects.filter(user=user, course_id=outline.id).first()
+        if enrolment is not None:
+            done = frozenset(LessonProgress.objects.filter(enrolment=enrolment).values_list("lesson_id", flat=True))
+            if current is not None and enrolment.last_lesson_id != current.pk:
+                Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=current.pk)
+            state = LearnerState(
+                outline,
+                is_guest=False,
+                started=True,
+                done_ids=done,
+                last_lesson_id=enrolment.last_lesson_id,
+                completed_at=enrolment.completed_at,
+                completed_version=enrolment.completed_version,
+            )
+        else:
+            state = LearnerState(outline, is_guest=False, started=False, done_ids=frozenset(), last_lesson_id=None)
+    else:
+        entry = _guest_store(request).get(str(outline.id))
+        if entry is not None and current is not None and entry.get("last") != current.pk:
+            entry["last"] = current.pk
+            request.session.modified = True
+        state = LearnerState(
+            outline,
+            is_guest=True,
+            started=entry is not None,
+            done_ids=frozenset(entry["done"]) if entry else frozenset(),
+            last_lesson_id=entry.get("last") if entry else None,
+        )
+    if current is not None:
+        state.current = outline.lesson(current.pk)
+    current_id = state.current.id if state.current else (state.resume.id if state.resume and state.started else None)
+    state.rows = [
+        LessonRow(
+            lesson,
+            LessonState.DONE
+            if lesson.id in state.done_ids
+            else LessonState.CURRENT
+            if lesson.id == current_id
+            else LessonState.NOT_STARTED,
+        )
+        for lesson in outline.lessons
+    ]
+    state.conditions = completion.evaluate(
+        outline.completion_rule, user, outline.id, state.done_ids, outline.required_ids
+    )
+    return state
+
+
+def resume_lesson_url(request, course) -> str | None:
+    state = learner_state(request, course)
+    target = state.resume
+    return target.url if target else None
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+
+def start_course(request, course: CoursePage) -> None:
+    """Enrol the learner (idempotent): an account gets an Enrolment, a guest a session entry."""
+    if course_outline(course.pk) is None:
+        raise Http404
+    if request.user.is_authenticated:
+        _enrol(request.user, course.pk)
+        return
+    store = _guest_store(request)
+    store.setdefault(str(course.pk), {"done": [], "last": None})
+    request.session[SESSION_KEY] = store
+
+
+def _enrol(user, course_id: int) -> Enrolment:
+    try:
+        with transaction.atomic():
+            enrolment, _created = Enrolment.objects.get_or_create(user=user, course_id=course_id)
+    except IntegrityError:  # two tabs pressed start together
+        enrolment = Enrolment.objects.get(user=user, course_id=course_id)
+    return enrolment
+
+
+def _record_lesson(enrolment: Enrolment, lesson_id: int) -> bool:
+    try:
+        with transaction.atomic():
+            _progress, created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson_id=lesson_id)
+    except IntegrityError:  # the other tab recorded it first
+        return False
+    return created
+
+
+def finish_lesson(request, outline: CourseOutline | None, lesson: LessonPage) -> str:
+    """Record a lesson as done for an enrolled learner and return where to go next.
+
+    Refused (403) when the learner has not started the course; nothing is recorded.
+    """
+    if outline is None or outline.lesson(lesson.pk) is None:
+        raise Http404
+    if request.user.is_authenticated:
+        enrolment = Enrolment.objects.filter(user=request.user, course_id=outline.id).first()
+        if enrolment is None:
+            raise PermissionDenied("not enrolled")
+        _record_lesson(enrolment, lesson.pk)
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson.pk)
+        check_completion(request.user, enrolment)
+    else:
+        store = _guest_store(request)
+        entry = store.get(str(outline.id))
+        if entry is None:
+            raise PermissionDenied("not started")
+        if lesson.pk not in entry["done"]:
+            entry["done"].append(lesson.pk)
+        entry["last"] = lesson.pk
+        request.session[SESSION_KEY] = store
+    this = outline.lesson(lesson.pk)
+    following = outline.lessons[this.number] if this.number < len(outline.lessons) else None
+    return following.url if following else f"{outline.url}#progress"
+
+
+def check_completion(user, enrolment: Enrolment) -> bool:
+    """Evaluate the course's rule on the server and complete the course if it is met."""
+    outline = course_outline(enrolment.course_id)
+    if outline is None or enrolment.completed_at is not None:
+        return False
+    done = frozenset(LessonProgress.objects.filter(enrolment=enrolment).values_list("lesson_id", flat=True))
+    results = completion.evaluate(outline.completion_rule, user, outline.id, done, outline.required_ids)
+    if results and all(result.met for result in results):
+        return complete_course(enrolment, outline)
+    return False
+
+
+def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
+    """The single place a course is completed. In one transaction: mark the enrolment complete
+    (once, whatever the number of tabs or retries), then hand over to analytics (one completion
+    record with the learner's dimensions at this moment). Certificates attach here too when
+    their app lands. Returns True only for the call that completed it."""
+    from accounts.models import LearnerProfile
+
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
+            completed_at=now, completed_version=outline.curriculum_version
+        )
+        if updated != 1:
+            return False
+        profile = LearnerProfile.objects.filter(user_id=enrolment.user_id).first()
+        dimensions = CompletionDimensions(
+            prefecture=profile.prefecture if profile else "00",
+            municipality=profile.municipality if profile else "",
+            sector=profile.sector if profile else "no_answer",
+            age_band=profile.age_band if profile else "no_answer",
+            sex=profile.sex if profile else "no_answer",
+            audience=outline.audience,
+            delivery=DeliveryType.ONLINE,
+        )
+        record_completion(
+            source_key=f"enrolment:{enrolment.pk}",
+            source=CompletionSource.ONLINE,
+            completed_on=timezone.localdate(now),
+            course_id=outline.id,
+            course_title=outline.title,
+            curriculum_version=outline.curriculum_version,
+            dimensions=dimensions,
+        )
+    enrolment.completed_at = now
+    enrolment.completed_version = outline.curriculum_version
+    return True
+
+
+def merge_guest_progress(request, user) -> int:
+    """Carry a guest's progress (kept in their session) into their account at login or signup."""
+    store = request.session.pop(SESSION_KEY, None)
+    if not store:
+        return 0
+    merged = 0
+    for course_key, entry in store.items():
+        outline = course_outline(int(course_key)) if str(course_key).isdigit() else None
+        if outline is None:
+            continue
+        enrolment = _enrol(user, outline.id)
+        for lesson_id in entry.get("done", []):
+            if lesson_id in outline.lesson_ids and _record_lesson(enrolment, lesson_id):
+                merged += 1
+        last = entry.get("last")
+        if last in outline.lesson_ids:
+            Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=last)
+        check_completion(user, enrolment)
+    return merged
+
+
+def export_learning(user) -> dict:
+    """The learner's courses, progress and private reflections, for "my data"."""
+    from courses.models import Reflection
+
+    enrolments = Enrolment.objects.filter(user=user).select_related("course").order_by("started_at")
+    return {
+        "enrolments": [
+            {
+                "course": e.course.title,
+                "started_at": e.started_at.isoformat(),
+                "completed_at": e.completed_at.isoformat() if e.completed_at else None,
+                "completed_version": e.completed_version,
+                "lessons_done": [
+                    {"lesson": p.lesson.title, "completed_at": p.completed_at.isoformat()}
+                    for p in e.progress.select_related("lesson").order_by("completed_at")
+                ],
+            }
+            for e in enrolments
+        ],
+        "reflections": [
+            {"lesson": r.lesson.title, "text": r.text, "updated_at": r.updated_at.isoformat()}
+            for r in Reflection.objects.filter(user=user).select_related("lesson").order_by("pk")
+        ],
+    }
