@@ -11,9 +11,9 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.enums import Audience
-from home.services import help_resources_version
 from courses.blocks import LessonStreamBlock
 from courses.enums import CompletionRule
+from home.services import help_resources_version
 
 
 class CourseIndexPage(Page):

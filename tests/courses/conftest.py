@@ -5,9 +5,8 @@ from courses.factories import CourseIndexPageFactory, build_course
 
 @pytest.fixture
 def course_index(seeded):
-    from home.models import HomePage
-
     from courses.models import CourseIndexPage
+    from home.models import HomePage
 
     existing = CourseIndexPage.objects.first()
     return existing or CourseIndexPageFactory(parent=HomePage.objects.get())

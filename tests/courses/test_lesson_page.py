@@ -48,8 +48,8 @@ def test_a_signed_in_learners_lesson_page_runs_a_fixed_number_of_queries(course_
 
 
 def test_furigana_is_rendered_as_ruby_and_on_by_default_only_for_children(client, course_index):
-    kids, kids_lessons = build_course(course_index, lessons=1, audience="children", furigana_default=True)
-    adults, adult_lessons = build_course(course_index, lessons=1)
+    _kids, kids_lessons = build_course(course_index, lessons=1, audience="children", furigana_default=True)
+    _adults, adult_lessons = build_course(course_index, lessons=1)
 
     kids_page = BeautifulSoup(client.get(kids_lessons[0].url).content, "html.parser")
     adult_page = BeautifulSoup(client.get(adult_lessons[0].url).content, "html.parser")

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_courses_live_under_the_course_index_and_lessons_under_a_course(course):
-    course_page, lessons = course
+    course_page, _lessons = course
     index = course_page.get_parent().specific
     home = HomePage.objects.get()
 

@@ -90,7 +90,7 @@ def test_a_forged_completion_request_is_refused(client, learner, course):
 
 def test_a_lesson_under_another_courses_url_is_not_found(client, course, course_index):
     course_page, _lessons = course
-    other, other_lessons = build_course(course_index, lessons=1)
+    _other, other_lessons = build_course(course_index, lessons=1)
 
     response = client.get(f"{course_page.url}{other_lessons[0].slug}/")
 
@@ -99,7 +99,7 @@ def test_a_lesson_under_another_courses_url_is_not_found(client, course, course_
 
 
 def test_an_unpublished_lesson_is_not_found_and_cannot_be_recorded(client, learner, course):
-    course_page, lessons = course
+    course_page, _lessons = course
     draft = LessonPageFactory(parent=course_page, live=False)
     client.force_login(learner)
     start(client, course_page)

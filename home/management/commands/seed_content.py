@@ -5,7 +5,6 @@ from django.core.management.base import BaseCommand
 
 from core.seeding import SeedReport
 
-
 SEEDED_APPS = {"home", "courses", "quizzes", "h5p", "certificates"}
 
 

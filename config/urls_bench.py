@@ -1,0 +1,16 @@
+"""The site's URLs plus a bare view: the baseline the benchmarks compare against."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+from config.urls import urlpatterns as site_urlpatterns
+
+
+def bare(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("bench/bare/", bare), *site_urlpatterns]
+
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
