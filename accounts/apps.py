@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "アカウント"
 
     def ready(self):
-        from accounts import roles
+        from accounts import roles, signals  # noqa: F401
 
         post_migrate.connect(roles.ensure_groups_after_migrate, dispatch_uid="accounts.ensure_groups")

@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/lesson_page.py [--seconds 10] [--database-url postgres://…]
 
-Serves the site with gunicorn (2 sync workers, production-like settings, PostgreSQL; Redis if
-REDIS_URL is set), signs a learner in, starts the adult course and finishes its first lesson,
-then runs wrk (8 connections) on the bare view and on the second lesson as that learner.
+Serves the site with gunicorn (sync workers, 2 × cores + 1 by default — gunicorn's own advice and
+what docs/deployment.md recommends; `--workers 2` for DESIGN.md's setup), production-like settings,
+PostgreSQL, and Redis when REDIS_URL is set (as in production: sessions and caches). Signs a
+learner in, starts the adult course and finishes its first lesson, then runs wrk (8 connections)
+on a bare view and on the second lesson as that learner, both with the learner's cookies.
 Prints both and the ratio. Goal (courses issue): lesson ≥ 50 % of the bare view, median ≤ 30 ms.
 """
 
@@ -34,6 +36,7 @@ client.post(course.url, {"action": "start"})
 client.post(lessons[0].url, {"action": "done"})
 assert client.get(lessons[1].url).status_code == 200
 print(client.cookies["sessionid"].value)
+print(client.cookies["csrftoken"].value)
 print(lessons[1].url)
 """
 
@@ -41,6 +44,7 @@ print(lessons[1].url)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn sync workers")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     args = parser.parse_args()
 
@@ -51,11 +55,12 @@ def main() -> None:
     from subprocess import run
 
     output = run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True).stdout.split()
-    session_id, lesson_path = output[-2], output[-1]
+    session_id, csrf_token, lesson_path = output[-3], output[-2], output[-1]
 
-    server = Gunicorn(env)
+    server = Gunicorn(env, workers=args.workers)
     try:
-        cookie = f"sessionid={session_id}"
+        # What a browser sends back: the session and the CSRF cookie.
+        cookie = f"sessionid={session_id}; csrftoken={csrf_token}"
         wrk(f"{server.base}/bench/bare/", seconds=2)  # warm up both workers
         wrk(f"{server.base}{lesson_path}", cookie=cookie, seconds=2)
         bare = wrk(f"{server.base}/bench/bare/", cookie=cookie, seconds=args.seconds)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
@@ -11,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from accounts import views as account_views
 from config.api import api
 from core import views as core_views
+from courses import views as course_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -32,12 +33,19 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# Wagtail's own URLs, with its page-serving view wrapped by the lesson fast path (same name and
+# pattern, so Wagtail's URL reversing is unchanged).
+wagtail_page_urls = [
+    *(pattern for pattern in wagtail_urls.urlpatterns if getattr(pattern, "name", None) != "wagtail_serve"),
+    re_path(wagtail_urls.serve_pattern, course_views.serve_page, name="wagtail_serve"),
+]
+
 urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("learn/", include("courses.urls")),
-    path("", include(wagtail_urls)),
+    *wagtail_page_urls,
     prefix_default_language=False,
 )
 

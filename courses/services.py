@@ -3,13 +3,15 @@ course is completed and handed over to certificates and analytics."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.models import CompletionSource
 from analytics.services import CompletionDimensions, record_completion
@@ -64,14 +66,13 @@ class CourseOutline:
 
 
 def invalidate_outlines() -> None:
-    try:
-        cache.incr(OUTLINE_VERSION_KEY)
-    except ValueError:
-        cache.set(OUTLINE_VERSION_KEY, 2, None)
+    """A new random version: every cached outline, lesson map and page shell is out of date.
+    Random rather than a counter, so a cache flush can never bring an old version back."""
+    cache.set(OUTLINE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def outline_version() -> int:
-    return cache.get_or_set(OUTLINE_VERSION_KEY, 1, None)
+def outline_version() -> str:
+    return cache.get_or_set(OUTLINE_VERSION_KEY, lambda: uuid.uuid4().hex, None)
 
 
 def _build_outline(course: CoursePage, lessons) -> CourseOutline:
@@ -99,8 +100,9 @@ def _build_outline(course: CoursePage, lessons) -> CourseOutline:
 
 
 def course_outline(course_id: int) -> CourseOutline | None:
-    """The live course and its live lessons in order (cached until a page is published/moved)."""
-    key = f"courses:outline:{outline_version()}:{course_id}"
+    """The live course and its live lessons in order (cached until a page is published/moved).
+    Per language, because page URLs carry the language prefix (/en/…)."""
+    key = f"courses:outline:{outline_version()}:{translation.get_language()}:{course_id}"
     outline = cache.get(key)
     if outline is None:
         course = CoursePage.objects.live().filter(pk=course_id).first()
@@ -139,6 +141,60 @@ def course_of(lesson: LessonPage) -> CourseOutline | None:
 # --- the learner's own state -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """A signed-in learner's progress in one course, cached until it changes."""
+
+    enrolment_id: int | None
+    last_lesson_id: int | None = None
+    completed_at: object = None
+    completed_version: str = ""
+    done: frozenset[int] = frozenset()
+
+
+def progress_key(user_id, course_id: int) -> str:
+    return f"courses:progress:{user_id}:{course_id}"
+
+
+def load_progress(user_id: int, course_id: int) -> ProgressSnapshot:
+    """One query: the enrolment and its finished lessons."""
+    rows = list(
+        Enrolment.objects.filter(user_id=user_id, course_id=course_id).values_list(
+            "pk", "last_lesson_id", "completed_at", "completed_version", "progress__lesson_id"
+        )
+    )
+    if not rows:
+        return ProgressSnapshot(enrolment_id=None)
+    pk, last, completed_at, completed_version, _lesson = rows[0]
+    done = frozenset(row[4] for row in rows if row[4] is not None)
+    return ProgressSnapshot(pk, last, completed_at, completed_version, done)
+
+
+def progress_snapshot(user_id: int, course_id: int, cached: ProgressSnapshot | None = None) -> ProgressSnapshot:
+    snapshot = cached if cached is not None else cache.get(progress_key(user_id, course_id))
+    if snapshot is None:
+        snapshot = load_progress(user_id, course_id)
+        cache.set(progress_key(user_id, course_id), snapshot, 60 * 60 * 24)
+    return snapshot
+
+
+def forget_progress(user_id: int, course_id: int) -> None:
+    """Every write to an enrolment or its progress calls this (and signals do for saves/deletes)."""
+    cache.delete(progress_key(user_id, course_id))
+
+
+def note_lesson_opened(user_id: int, course_id: int, snapshot: ProgressSnapshot, lesson_id: int) -> ProgressSnapshot:
+    """Remember the lesson opened last (for resume), in the database and in the cached snapshot."""
+    if snapshot.enrolment_id is None or snapshot.last_lesson_id == lesson_id:
+        return snapshot
+    Enrolment.objects.filter(pk=snapshot.enrolment_id).update(last_lesson_id=lesson_id)
+    snapshot = ProgressSnapshot(
+        snapshot.enrolment_id, lesson_id, snapshot.completed_at, snapshot.completed_version, snapshot.done
+    )
+    cache.set(progress_key(user_id, course_id), snapshot, 60 * 60 * 24)
+    return snapshot
+
+
 @dataclass
 class LessonRow:
     lesson: LessonOutline
@@ -156,7 +212,13 @@ class LearnerState:
     completed_version: str = ""
     current: LessonOutline | None = None
     rows: list[LessonRow] = field(default_factory=list)
-    conditions: list[completion.ConditionResult] = field(default_factory=list)
+    user: object = None
+
+    @cached_property
+    def conditions(self) -> list[completion.ConditionResult]:
+        """The course rule's conditions for this learner (evaluated only when a page shows them)."""
+        outline = self.outline
+        return completion.evaluate(outline.completion_rule, self.user, outline.id, self.done_ids, outline.required_ids)
 
     @property
     def percent(self) -> int:
@@ -214,22 +276,18 @@ def learner_state(request, course, current: LessonPage | None = None) -> Learner
         raise Http404
     user = request.user
     if user.is_authenticated:
-        enrolment = Enrolment.objects.filter(user=user, course_id=outline.id).first()
-        if enrolment is not None:
-            done = frozenset(LessonProgress.objects.filter(enrolment=enrolment).values_list("lesson_id", flat=True))
-            if current is not None and enrolment.last_lesson_id != current.pk:
-                Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=current.pk)
-            state = LearnerState(
-                outline,
-                is_guest=False,
-                started=True,
-                done_ids=done,
-                last_lesson_id=enrolment.last_lesson_id,
-                completed_at=enrolment.completed_at,
-                completed_version=enrolment.completed_version,
-            )
-        else:
-            state = LearnerState(outline, is_guest=False, started=False, done_ids=frozenset(), last_lesson_id=None)
+        snapshot = progress_snapshot(user.pk, outline.id)
+        if current is not None:
+            snapshot = note_lesson_opened(user.pk, outline.id, snapshot, current.pk)
+        state = LearnerState(
+            outline,
+            is_guest=False,
+            started=snapshot.enrolment_id is not None,
+            done_ids=snapshot.done,
+            last_lesson_id=snapshot.last_lesson_id,
+            completed_at=snapshot.completed_at,
+            completed_version=snapshot.completed_version or "",
+        )
     else:
         entry = _guest_store(request).get(str(outline.id))
         if entry is not None and current is not None and entry.get("last") != current.pk:
@@ -256,9 +314,7 @@ def learner_state(request, course, current: LessonPage | None = None) -> Learner
         )
         for lesson in outline.lessons
     ]
-    state.conditions = completion.evaluate(
-        outline.completion_rule, user, outline.id, state.done_ids, outline.required_ids
-    )
+    state.user = user
     return state
 
 
@@ -289,6 +345,7 @@ def _enrol(user, course_id: int) -> Enrolment:
             enrolment, _created = Enrolment.objects.get_or_create(user=user, course_id=course_id)
     except IntegrityError:  # two tabs pressed start together
         enrolment = Enrolment.objects.get(user=user, course_id=course_id)
+    forget_progress(user.pk, course_id)
     return enrolment
 
 
@@ -298,6 +355,8 @@ def _record_lesson(enrolment: Enrolment, lesson_id: int) -> bool:
             _progress, created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson_id=lesson_id)
     except IntegrityError:  # the other tab recorded it first
         return False
+    finally:
+        forget_progress(enrolment.user_id, enrolment.course_id)
     return created
 
 
@@ -314,6 +373,7 @@ def finish_lesson(request, outline: CourseOutline | None, lesson: LessonPage) ->
             raise PermissionDenied("not enrolled")
         _record_lesson(enrolment, lesson.pk)
         Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=lesson.pk)
+        forget_progress(enrolment.user_id, enrolment.course_id)
         check_completion(request.user, enrolment)
     else:
         store = _guest_store(request)
@@ -355,6 +415,8 @@ def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
         )
         if updated != 1:
             return False
+        transaction.on_commit(lambda: forget_progress(enrolment.user_id, enrolment.course_id))
+        forget_progress(enrolment.user_id, enrolment.course_id)
         profile = LearnerProfile.objects.filter(user_id=enrolment.user_id).first()
         dimensions = CompletionDimensions(
             prefecture=profile.prefecture if profile else "00",
@@ -396,6 +458,7 @@ def merge_guest_progress(request, user) -> int:
         last = entry.get("last")
         if last in outline.lesson_ids:
             Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson_id=last)
+        forget_progress(user.pk, outline.id)
         check_completion(user, enrolment)
     return merged
 

@@ -1,9 +1,9 @@
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from courses.services import invalidate_outlines, merge_guest_progress
+from courses.services import forget_progress, invalidate_outlines, merge_guest_progress
 
 
 @receiver(user_logged_in, dispatch_uid="courses.merge_guest_progress")
@@ -20,8 +20,17 @@ def page_changed(sender, **kwargs):
 
 
 @receiver(post_delete, dispatch_uid="courses.outline_deleted")
-def page_deleted(sender, instance, **kwargs):
-    from wagtail.models import Page
+@receiver(post_save, dispatch_uid="courses.outline_saved")
+def page_or_restriction_changed(sender, instance, **kwargs):
+    """Deleting a page, or adding/changing/removing a view restriction, changes which lessons the
+    fast path may serve."""
+    from wagtail.models import Page, PageViewRestriction
 
-    if isinstance(instance, Page):
+    if isinstance(instance, PageViewRestriction) or (isinstance(instance, Page) and kwargs.get("created") is None):
         invalidate_outlines()
+
+
+@receiver(post_save, sender="courses.Enrolment", dispatch_uid="courses.enrolment_saved")
+@receiver(post_delete, sender="courses.Enrolment", dispatch_uid="courses.enrolment_deleted")
+def enrolment_changed(sender, instance, **kwargs):
+    forget_progress(instance.user_id, instance.course_id)

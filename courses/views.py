@@ -51,3 +51,24 @@ def reflection(request, lesson_id: int, block_id: str):
         "courses/reflection.html",
         {"lesson": lesson, "course": course, "prompt": prompt, "form": form, "saved": saved},
     )
+
+
+def serve_page(request, path):
+    """Wagtail's page serving, with the fast path for lesson pages in front (courses.fastpath)."""
+    from wagtail.views import serve
+
+    from courses import fastpath
+
+    try:
+        found = fastpath.eligible(request, path)
+        if found is not None:
+            response = fastpath.serve_lesson(request, *found)
+            if response is not None:
+                return response
+        return serve(request, path)
+    finally:
+        token = getattr(request, "_prefetch_token", None)
+        if token is not None:
+            from accounts.backends import end_prefetch
+
+            end_prefetch(token)

@@ -1,5 +1,6 @@
 """Help resources are on every page: cached, and invalidated when an editor changes one."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -21,14 +22,12 @@ class HelpResourceView:
 
 
 def invalidate_help_resources() -> None:
-    try:
-        cache.incr(CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(CACHE_VERSION_KEY, 2, None)
+    # A new random token (not a counter) so that a cache flush never brings an old version back.
+    cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def help_resources_version() -> int:
-    return cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+def help_resources_version() -> str:
+    return cache.get_or_set(CACHE_VERSION_KEY, lambda: uuid.uuid4().hex, None)
 
 
 def help_resources_for(audience: str, footer_only: bool = False) -> list[HelpResourceView]:

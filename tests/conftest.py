@@ -3,6 +3,16 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
+def _japanese_by_default():
+    """A request to /en/… leaves English active in this thread; each test starts in Japanese."""
+    from django.utils import translation
+
+    translation.activate("ja")
+    yield
+    translation.activate("ja")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and cached fragments live in the cache (Redis in CI): start each test clean."""
     cache.clear()
