@@ -282,3 +282,7 @@ LOGGING = {
 # Lesson pages: cache what is the same for everyone, compute only the learner's state
 # (courses/fastpath.py). Off → every lesson goes through Wagtail's ordinary serve.
 COURSES_LESSON_FAST_PATH = env_bool("COURSES_LESSON_FAST_PATH", True)
+
+# Privacy: no third-party requests from the admin (avatars, update checks).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False

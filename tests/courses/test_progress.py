@@ -208,3 +208,18 @@ def test_my_data_export_includes_courses_progress_and_reflections(client, learne
 
     assert data["learning"]["enrolments"][0]["course"] == course_page.title
     assert [item["lesson"] for item in data["learning"]["enrolments"][0]["lessons_done"]] == [lessons[0].title]
+
+
+def test_my_data_page_lists_courses_and_private_reflections(client, learner, course):
+    from courses.models import Reflection
+
+    course_page, lessons = course
+    client.force_login(learner)
+    start(client, course_page)
+    finish(client, lessons[0])
+    Reflection.objects.create(user=learner, lesson=lessons[0], block_id="b1", text="話せる人は姉")
+
+    page = client.get(reverse("accounts:my_data")).content.decode()
+
+    assert course_page.title in page and "完了したレッスン 1" in page
+    assert "話せる人は姉" in page
