@@ -19,7 +19,11 @@ ANALYST = "分析担当"
 # and the Moderators group on the default moderation workflow); we give them Japanese names.
 WAGTAIL_DEFAULT_NAMES = {EDITOR: "Editors", MODERATOR: "Moderators"}
 
-SNIPPET_PERMISSIONS = ["home.add_helpresource", "home.change_helpresource", "home.delete_helpresource"]
+SNIPPET_PERMISSIONS = [
+    f"{app}.{action}_{model}"
+    for app, model in (("home", "helpresource"), ("quizzes", "question"), ("quizzes", "quiz"), ("quizzes", "survey"))
+    for action in ("add", "change", "delete")
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     EDITOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS],

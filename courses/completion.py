@@ -67,3 +67,14 @@ def _required_lessons_done(user, course_id, done, required) -> bool:
 
 
 register_condition("required_lessons", _("必須のレッスンをすべて終える"), _required_lessons_done)
+
+
+def _final_quiz_passed(user, course_id, done, required) -> bool:
+    from courses.services import course_outline
+    from quizzes.services import has_passed
+
+    outline = course_outline(course_id)
+    return bool(outline and outline.final_quiz_id and has_passed(outline.final_quiz_id, user))
+
+
+register_condition("final_quiz", _("確認テストに合格する"), _final_quiz_passed)

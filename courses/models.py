@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -36,7 +37,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(RoutablePageMixin, Page):
     """One version of the course for one audience (一般 / 職員 / こども)."""
 
     audience = models.CharField(
@@ -75,6 +76,24 @@ class CoursePage(Page):
         default=False,
         help_text=_("こども向けではオンにします。読む人が切り替えられます。"),
     )
+    final_quiz = models.ForeignKey(
+        "quizzes.Quiz",
+        verbose_name=_("修了の確認テスト"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("合格すると修了になる確認テスト（修了の条件が「確認テストに合格」のとき）。"),
+    )
+    survey = models.ForeignKey(
+        "quizzes.Survey",
+        verbose_name=_("ふりかえりアンケート"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("受講前と修了後にたずねる任意のアンケート。"),
+    )
 
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.LessonPage"]
@@ -88,15 +107,24 @@ class CoursePage(Page):
         ),
         FieldPanel("intro"),
         FieldPanel("goals"),
-        MultiFieldPanel([FieldPanel("completion_rule"), FieldPanel("furigana_default")], heading=_("修了と表示")),
+        MultiFieldPanel(
+            [
+                FieldPanel("completion_rule"),
+                FieldPanel("final_quiz"),
+                FieldPanel("survey"),
+                FieldPanel("furigana_default"),
+            ],
+            heading=_("修了と表示"),
+        ),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     class Meta:
         verbose_name = _("講座")
 
-    def serve(self, request, *args, **kwargs):
-        if request.method == "POST":
+    def serve(self, request, view=None, args=None, kwargs=None):
+        is_index = view is None or getattr(view, "__name__", "") == "index_route"
+        if is_index and request.method == "POST":
             from courses import services
 
             if request.POST.get("action") != "start":
@@ -104,7 +132,25 @@ class CoursePage(Page):
             services.start_course(request, self)
             target = services.resume_lesson_url(request, self)
             return redirect(target or self.url)
-        return super().serve(request, *args, **kwargs)
+        return super().serve(request, view, args, kwargs)
+
+    @path("quiz/", name="quiz")
+    def quiz_view(self, request):
+        from courses import quiz_views
+
+        return quiz_views.quiz(request, self)
+
+    @path("quiz/result/<int:attempt_id>/", name="quiz_result")
+    def quiz_result_view(self, request, attempt_id):
+        from courses import quiz_views
+
+        return quiz_views.result(request, self, attempt_id)
+
+    @path("survey/<str:phase>/", name="survey")
+    def survey_view(self, request, phase):
+        from courses import quiz_views
+
+        return quiz_views.survey(request, self, phase)
 
     def get_context(self, request, *args, **kwargs):
         from courses import services

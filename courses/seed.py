@@ -8,8 +8,10 @@ from courses.models import CourseIndexPage, CoursePage, LessonPage
 from courses.seed_data import adult, children, staff
 from home.models import HomePage
 from home.seed import link_entries
+from quizzes.models import Quiz, Survey
 
 COURSES = [adult.COURSE, staff.COURSE, children.COURSE]
+FINAL_QUIZ = {"adult": "adult-final", "staff": "staff-final", "children": "children-final"}
 
 
 def _block(block_type: str, value):
@@ -52,6 +54,8 @@ def seed() -> SeedReport:
                 "goals": [("goal", goal) for goal in data["goals"]],
                 "completion_rule": CompletionRule.LESSONS_AND_QUIZ,
                 "furigana_default": data["audience"] == "children",
+                "final_quiz": Quiz.objects.filter(key=FINAL_QUIZ[data["slug"]]).first(),
+                "survey": Survey.objects.filter(key="children" if data["audience"] == "children" else "adult").first(),
             },
             report,
         )

@@ -48,6 +48,8 @@ class CourseOutline:
     completion_rule: str
     furigana_default: bool
     lessons: tuple[LessonOutline, ...]
+    final_quiz_id: int | None = None
+    survey_id: int | None = None
 
     @property
     def lesson_ids(self) -> frozenset[int]:
@@ -84,6 +86,8 @@ def _build_outline(course: CoursePage, lessons) -> CourseOutline:
         curriculum_version=course.curriculum_version,
         completion_rule=course.completion_rule,
         furigana_default=course.furigana_default,
+        final_quiz_id=course.final_quiz_id,
+        survey_id=course.survey_id,
         lessons=tuple(
             LessonOutline(
                 id=lesson.pk,

@@ -3,7 +3,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from courses.models import Enrolment
 from courses.services import forget_progress, invalidate_outlines, merge_guest_progress
+from quizzes.signals import quiz_passed
 
 
 @receiver(user_logged_in, dispatch_uid="courses.merge_guest_progress")
@@ -34,3 +36,12 @@ def page_or_restriction_changed(sender, instance, **kwargs):
 @receiver(post_delete, sender="courses.Enrolment", dispatch_uid="courses.enrolment_deleted")
 def enrolment_changed(sender, instance, **kwargs):
     forget_progress(instance.user_id, instance.course_id)
+
+
+@receiver(quiz_passed, dispatch_uid="courses.quiz_passed")
+def final_quiz_passed(sender, quiz_id, user, attempt, **kwargs):
+    """Passing a course's final quiz may complete it — in the same transaction as the grading."""
+    from courses.services import check_completion
+
+    for enrolment in Enrolment.objects.filter(user=user, course__final_quiz_id=quiz_id, completed_at__isnull=True):
+        check_completion(user, enrolment)

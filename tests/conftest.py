@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from courses.factories import CourseIndexPageFactory, build_course
+
 
 @pytest.fixture(autouse=True)
 def _japanese_by_default():
@@ -33,3 +35,18 @@ def learner(db):
     from accounts.factories import LearnerProfileFactory
 
     return LearnerProfileFactory().user
+
+
+@pytest.fixture
+def course_index(seeded):
+    from courses.models import CourseIndexPage
+    from home.models import HomePage
+
+    existing = CourseIndexPage.objects.first()
+    return existing or CourseIndexPageFactory(parent=HomePage.objects.get())
+
+
+@pytest.fixture
+def course(course_index):
+    """A published course of three lessons that completes when its lessons are done."""
+    return build_course(course_index, lessons=3)

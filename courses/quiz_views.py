@@ -1,0 +1,224 @@
+"""The final quiz and the survey of a course: enrolment is checked here (courses), the rules of
+the quiz are enforced by quizzes.services."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from courses import services as course_services
+from courses.models import Enrolment
+from quizzes import services
+from quizzes.enums import FeedbackTiming, Layout, QuestionKind, SurveyPhase
+from quizzes.models import Attempt, Question
+
+
+def _refuse(request, page, message, status=403):
+    response = TemplateResponse(
+        request, "quizzes/refused.html", {"page": page, "message": message, "hide_footer_help": False}, status=status
+    )
+    return response
+
+
+def _enrolment(request, page):
+    if not request.user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=request.user, course=page).first()
+
+
+def _login_redirect(request, page):
+    messages.info(request, _("確認テストを受けるにはログインが必要です。ここまでの進み具合は引き継がれます。"))
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': page.url + 'quiz/'})}")
+
+
+def _questions_for(attempt: Attempt):
+    """The attempt's questions in its order, with choices in its order; never the answers."""
+    questions = Question.objects.in_bulk(attempt.question_ids)
+    from quizzes.models import Choice
+
+    choices = Choice.objects.in_bulk([c for item in attempt.layout for c in item["choices"]])
+    rows = []
+    for number, item in enumerate(attempt.layout, start=1):
+        question = questions.get(item["question"])
+        if question is None:
+            continue
+        rows.append(
+            {
+                "number": number,
+                "question": question,
+                "choices": [choices[c] for c in item["choices"] if c in choices],
+                "chosen": attempt.answers.get(str(question.pk), []),
+                "checked": question.pk in attempt.checked,
+                "is_ordering": question.kind == QuestionKind.ORDERING,
+                "is_multiple": question.kind == QuestionKind.MULTIPLE,
+            }
+        )
+    return rows
+
+
+def quiz(request, page):
+    """Start or resume the final quiz, save answers, check one (feedback after each), submit."""
+    if page.final_quiz_id is None:
+        raise Http404
+    if not request.user.is_authenticated:
+        return _login_redirect(request, page)
+    if _enrolment(request, page) is None:
+        return _refuse(
+            request, page, _("この講座をまだ始めていません。講座のページで「受講を始める」を押してから受けてください。")
+        )
+    quiz = page.final_quiz
+    state = course_services.learner_state(request, page)
+    if not state.all_required_done:
+        return _refuse(request, page, _("確認テストは、必須のレッスンをすべて終えてから受けられます。"))
+    if request.method == "POST":
+        return _quiz_post(request, page, quiz)
+    attempt = services.open_attempt(quiz, request.user)
+    if attempt is None:
+        last = (
+            Attempt.objects.filter(quiz=quiz, user=request.user, submitted_at__isnull=False).order_by("-number").first()
+        )
+        return TemplateResponse(
+            request,
+            "quizzes/start.html",
+            {
+                "page": page,
+                "quiz": quiz,
+                "last": last,
+                "passed": services.has_passed(quiz.pk, request.user),
+                "used": services.attempts_used(quiz, request.user),
+                "hide_footer_help": False,
+            },
+        )
+    rows = _questions_for(attempt)
+    context = {
+        "page": page,
+        "quiz": quiz,
+        "attempt": attempt,
+        "rows": rows,
+        "one_per_page": quiz.layout == Layout.ONE_PER_PAGE,
+    }
+    if quiz.layout == Layout.ONE_PER_PAGE:
+        index = request.GET.get("q", "1")
+        index = int(index) if index.isdigit() else 1
+        index = min(max(index, 1), len(rows))
+        row = rows[index - 1]
+        context.update({"rows": [row], "index": index, "total": len(rows)})
+        if row["checked"] and quiz.feedback_timing == FeedbackTiming.AFTER_EACH:
+            context["feedback"] = next(
+                item for item in services.review(attempt) if item.question.pk == row["question"].pk
+            )
+    context["after_each"] = quiz.feedback_timing == FeedbackTiming.AFTER_EACH and quiz.layout == Layout.ONE_PER_PAGE
+    return TemplateResponse(request, "quizzes/quiz.html", context)
+
+
+def _quiz_post(request, page, quiz):
+    action = request.POST.get("action")
+    try:
+        if action == "start":
+            services.start_attempt(quiz, request.user)
+            return redirect(page.url + "quiz/")
+        attempt = Attempt.objects.filter(pk=request.POST.get("attempt") or 0, quiz=quiz, user=request.user).first()
+        if attempt is None:
+            return _refuse(
+                request, page, _("この受験は見つかりません。講座のページからやり直してください。"), status=400
+            )
+        if attempt.submitted_at is not None and action == "submit":
+            return redirect(page.url + f"quiz/result/{attempt.pk}/")  # a second submit: same result
+        answers = services.parse_answers(attempt, request.POST)
+        index = request.POST.get("index", "1")
+        index = int(index) if index.isdigit() else 1
+        if action == "submit":
+            services.submit(attempt, answers)
+            return redirect(page.url + f"quiz/result/{attempt.pk}/")
+        if action == "check":
+            if len(answers) != 1:
+                raise services.QuizError(_("答えを選んでから「答えを確認する」を押してください。"))
+            ((question_id, chosen),) = answers.items()
+            services.check_question(attempt, question_id, chosen)
+            return redirect(page.url + f"quiz/?q={index}")
+        services.save_answers(attempt, answers)
+        if action == "next":
+            index += 1
+        elif action == "previous":
+            index -= 1
+        else:
+            messages.success(request, _("解答を一時保存しました。あとで続きから受けられます。"))
+        return redirect(page.url + f"quiz/?q={max(index, 1)}")
+    except services.QuizError as error:
+        return _refuse(request, page, error.message, status=error.status)
+
+
+def result(request, page, attempt_id):
+    if not request.user.is_authenticated:
+        return _login_redirect(request, page)
+    attempt = Attempt.objects.filter(pk=attempt_id, user=request.user, quiz_id=page.final_quiz_id).first()
+    if attempt is None or attempt.submitted_at is None:
+        raise Http404
+    quiz = attempt.quiz
+    enrolment = _enrolment(request, page)
+    can_retry = not attempt.passed and (
+        quiz.max_attempts is None or services.attempts_used(quiz, request.user) < quiz.max_attempts
+    )
+    return TemplateResponse(
+        request,
+        "quizzes/result.html",
+        {
+            "page": page,
+            "quiz": quiz,
+            "attempt": attempt,
+            "items": services.review(attempt) if quiz.feedback_timing != FeedbackTiming.NEVER else [],
+            "can_retry": can_retry,
+            "completed": bool(enrolment and enrolment.completed_at),
+            "survey_due": bool(
+                page.survey_id
+                and enrolment
+                and enrolment.completed_at
+                and not services.has_answered(page.survey, request.user, SurveyPhase.POST)
+            ),
+            "audience": page.audience,
+            "hide_footer_help": True,
+        },
+    )
+
+
+def survey(request, page, phase):
+    if page.survey_id is None or phase not in SurveyPhase.values:
+        raise Http404
+    if not request.user.is_authenticated:
+        return _login_redirect(request, page)
+    if _enrolment(request, page) is None:
+        return _refuse(request, page, _("この講座をまだ始めていません。"))
+    survey_obj = page.survey
+    items = list(survey_obj.items.order_by("sort_order"))
+    if services.has_answered(survey_obj, request.user, phase):
+        messages.info(request, _("このアンケートには回答済みです。ありがとうございました。"))
+        return redirect(page.url)
+    error = None
+    if request.method == "POST":
+        values = {}
+        for item in items:
+            raw = request.POST.get(f"item{item.pk}", "")
+            if raw:
+                if not raw.isdigit():
+                    error = _("回答は 1〜5 から選んでください。")
+                    break
+                values[item.pk] = int(raw)
+        if error is None:
+            try:
+                services.answer_survey(survey_obj, request.user, phase, values)
+            except services.QuizError as refused:
+                error = refused.message
+            else:
+                messages.success(
+                    request, _("ご回答ありがとうございました。回答は個人と結びつかない集計にだけ使います。")
+                )
+                return redirect(page.url)
+    return TemplateResponse(
+        request,
+        "quizzes/survey.html",
+        {"page": page, "survey": survey_obj, "items": items, "phase": phase, "error": error, "scale": range(1, 6)},
+        status=400 if error else 200,
+    )

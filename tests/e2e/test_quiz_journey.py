@@ -1,0 +1,62 @@
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.factories import LearnerProfileFactory
+from quizzes.models import Question
+
+
+@pytest.fixture
+def site(transactional_db):
+    call_command("seed_content", verbosity=0)
+    return LearnerProfileFactory(user__email="quiz-taker@example.jp").user
+
+
+def answer(page, right: bool):
+    """Answer every question on the page: all right, or each one wrong."""
+    for fieldset in page.locator("fieldset.question").all():
+        question = Question.objects.get(pk=int(fieldset.get_attribute("id").split("-")[1]))
+        choices = list(question.choices.order_by("sort_order"))
+        if question.kind == "ordering":
+            order = choices if right else list(reversed(choices))
+            for position, choice in enumerate(order, start=1):
+                fieldset.locator(f"#q{question.pk}_{choice.pk}").select_option(str(position))
+            continue
+        picks = [c for c in choices if c.is_correct] if right else [next(c for c in choices if not c.is_correct)]
+        for choice in picks:
+            fieldset.locator(f"#q{question.pk}-{choice.pk}").check()
+
+
+def test_a_learner_fails_the_adult_quiz_reads_the_feedback_retries_and_completes_the_course(page, site):
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill("quiz-taker@example.jp")
+    page.locator("#id_password").fill("correct-horse-battery-9")
+    page.locator("main button[type=submit]").click()
+    page.goto("/courses/adult/")
+    page.get_by_role("button", name="受講を始める").click()
+    for _ in range(7):
+        page.get_by_role("button", name=re.compile("このレッスンを終え")).click()
+    page.get_by_role("link", name="確認テストへ進む").click()
+    page.get_by_role("button", name="確認テストを始める").click()
+
+    expect(page.locator("fieldset.question")).to_have_count(8)
+    assert "is_correct" not in page.content()
+    answer(page, right=False)
+    page.get_by_role("button", name="提出する").click()
+
+    expect(page.locator(".quiz-verdict")).to_contain_text("合格点に届きませんでした")
+    expect(page.locator(".review")).to_have_count(8)
+    expect(page.locator(".feedback__explanation").first).to_contain_text("解説")
+    expect(page.locator(".help-resources")).to_contain_text("相談窓口")
+    page.get_by_role("button", name=re.compile("もう一度受ける")).click()
+
+    answer(page, right=True)
+    page.get_by_role("button", name="提出する").click()
+
+    expect(page.locator(".quiz-verdict")).to_contain_text("合格です")
+    expect(page.locator(".quiz-score")).to_contain_text("100")
+    page.get_by_role("link", name="講座のページへ").click()
+    expect(page.locator(".course-status--complete")).to_contain_text("この講座を修了しました")
+    assert page.console_errors == []
