@@ -10,7 +10,12 @@ def bare(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), *site_urlpatterns]
+def bare_post(request):
+    """The same as `bare`, for POST (CSRF checked by the middleware, like every form)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("bench/bare/", bare), path("bench/bare-post/", bare_post), *site_urlpatterns]
 
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
