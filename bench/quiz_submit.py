@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DEFAULT_DB, Gunicorn, bench_env, ensure_database, manage, save  # noqa: E402
+from bench.common import DEFAULT_DB, Gunicorn, bench_env, ensure_database, manage, save
 
 SETUP = """
 import json, sys
@@ -107,12 +107,14 @@ def post(url: str, cookie: str, form: list[tuple[str, str]]) -> tuple[float, int
     return (time.perf_counter() - started) * 1000, status
 
 
-def burst(url: str, rows: list[dict]) -> tuple[list[float], list[int]]:
+def burst(url: str, rows: list[dict], spread: float = 0.0) -> tuple[list[float], list[int]]:
+    """Every learner posts once: all at the same instant, or arriving evenly over `spread` seconds."""
     barrier = threading.Barrier(len(rows))
     latencies, statuses = [0.0] * len(rows), [0] * len(rows)
 
     def worker(index: int, row: dict) -> None:
         barrier.wait()
+        time.sleep(spread * index / len(rows))
         latencies[index], statuses[index] = post(url, row["cookie"], row["form"])
 
     threads = [threading.Thread(target=worker, args=(i, row)) for i, row in enumerate(rows)]
@@ -130,6 +132,9 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=50)
+    parser.add_argument(
+        "--spread", type=float, default=0.0, help="seconds over which the learners arrive (0: all at once)"
+    )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     args = parser.parse_args()
@@ -149,9 +154,9 @@ def main() -> None:
             {"cookie": row["cookie"], "form": [("csrfmiddlewaretoken", row["form"][-1][1])]} for row in data["rows"]
         ]
         burst(f"{server.base}/bench/bare-post/", bare_rows)  # warm up every worker
-        bare, bare_status = burst(f"{server.base}/bench/bare-post/", bare_rows)
-        first, first_status = burst(server.base + data["url"], data["rows"])
-        again, again_status = burst(server.base + data["url"], data["rows"])  # double submits / retries
+        bare, bare_status = burst(f"{server.base}/bench/bare-post/", bare_rows, args.spread)
+        first, first_status = burst(server.base + data["url"], data["rows"], args.spread)
+        again, again_status = burst(server.base + data["url"], data["rows"], args.spread)  # double submits
     finally:
         server.stop()
     counts = json.loads(
@@ -159,14 +164,15 @@ def main() -> None:
     )
 
     n = args.learners
-    print(f"{n} learners submitting the final quiz at once ({args.workers} gunicorn workers)")
+    when = f"arriving over {args.spread:g} s" if args.spread else "at the same instant"
+    print(f"{n} learners submitting the final quiz {when} ({args.workers} gunicorn workers)")
     print(f"{'':28}{'p50 ms':>10}{'p95 ms':>10}{'statuses':>20}")
     for name, values, statuses in (
         ("bare POST view", bare, bare_status),
         ("quiz submit (first)", first, first_status),
         ("quiz submit (again)", again, again_status),
     ):
-        print(f"{name:28}{statistics.median(values):>10.1f}{p95(values):>10.1f}{str(sorted(set(statuses))):>20}")
+        print(f"{name:28}{statistics.median(values):>10.1f}{p95(values):>10.1f}{sorted(set(statuses))!s:>20}")
     print(f"ratio p95 submit / p95 bare: {p95(first) / p95(bare):.1f} (goal: submit p95 ≤ 100 ms)")
     ok = all(counts[key] == n for key in ("attempts", "graded", "passed", "completed", "records"))
     print(f"counted afterwards: {counts} → {'no attempt or completion lost or doubled' if ok else 'MISMATCH'}")

@@ -58,6 +58,7 @@ PERSONAL_TEMPLATES = {
     "status": "components/course/status.html",
 }
 _local_maps: dict[str, dict[str, tuple[int, int]]] = {}
+_local_courses: dict[str, dict[str, int]] = {}
 # Shells are kept in this process's memory (a few tens of KB each; about 4 per lesson: two
 # languages, signed in or not). Each carries the versions it was built with and is rebuilt when
 # they change, so every server stays exact without shipping the page through Redis each time.
@@ -119,9 +120,50 @@ def lesson_map(version: str) -> dict[str, tuple[int, int]]:
             url = lesson.get_url(None)
         if url and url.startswith("/") and course_id is not None:
             mapping[url.lstrip("/")] = (lesson.pk, course_id)
+    course_paths = {}
+    for course in CoursePage.objects.live().only("id", "path", "url_path"):
+        if any(course.path.startswith(path) for path in restricted_paths):
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            url = course.get_url(None)
+        if url and url.startswith("/"):
+            course_paths[url.lstrip("/")] = course.pk
     _local_maps.clear()
     _local_maps[version] = mapping
+    _local_courses.clear()
+    _local_courses[version] = course_paths
     return mapping
+
+
+def course_route(request, path: str):
+    """For a course's own sub-pages (quiz/, quiz/result/<id>/, survey/<phase>/): the live course,
+    found from the cached map with one query instead of Wagtail's walk down the page tree, and the
+    routable-page view to call. None for anything else (Wagtail serves it)."""
+    if not enabled() or getattr(request, "is_preview", False):
+        return None
+    version = outline_version()
+    lesson_map(version)
+    course_paths = _local_courses.get(version, {})
+    head, _sep, rest = path.rstrip("/").rpartition("/quiz")
+    if not rest and head + "/" in course_paths:
+        prefix, subpath = head + "/", "quiz/"
+    elif "/survey/" in path or "/quiz/result/" in path:
+        marker = "/survey/" if "/survey/" in path else "/quiz/result/"
+        prefix = path[: path.index(marker) + 1]
+        subpath = path[len(prefix) :]
+    else:
+        return None
+    course_id = course_paths.get(prefix)
+    if course_id is None:
+        return None
+    page = CoursePage.objects.live().filter(pk=course_id).first()
+    if page is None:
+        return None
+    try:
+        view, args, kwargs = page.resolve_subpage("/" + subpath)
+    except Exception:
+        return None
+    return page.serve(request, view, args, kwargs)
 
 
 @dataclass

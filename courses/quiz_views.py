@@ -70,13 +70,16 @@ def quiz(request, page):
             request, page, _("この講座をまだ始めていません。講座のページで「受講を始める」を押してから受けてください。")
         )
     quiz = page.final_quiz
-    state = course_services.learner_state(request, page)
-    if not state.all_required_done:
-        return _refuse(request, page, _("確認テストは、必須のレッスンをすべて終えてから受けられます。"))
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") != "start":
+        # Answering or submitting an attempt that exists: it could only be started by the rules.
         return _quiz_post(request, page, quiz)
     attempt = services.open_attempt(quiz, request.user)
     if attempt is None:
+        state = course_services.learner_state(request, page)
+        if not state.all_required_done:
+            return _refuse(request, page, _("確認テストは、必須のレッスンをすべて終えてから受けられます。"))
+        if request.method == "POST":
+            return _quiz_post(request, page, quiz)
         last = (
             Attempt.objects.filter(quiz=quiz, user=request.user, submitted_at__isnull=False).order_by("-number").first()
         )

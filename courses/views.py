@@ -65,6 +65,9 @@ def serve_page(request, path):
             response = fastpath.serve_lesson(request, *found)
             if response is not None:
                 return response
+        response = fastpath.course_route(request, path)
+        if response is not None:
+            return response
         return serve(request, path)
     finally:
         token = getattr(request, "_prefetch_token", None)

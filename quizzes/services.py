@@ -212,7 +212,7 @@ def submit(attempt: Attempt, answers: dict[int, list[int]] | None = None) -> Res
     """Grade and close the attempt. Submitting again (double click, retry after a timeout) returns
     the same result and records nothing new."""
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if locked.submitted_at is not None:
             return Result(locked, newly_submitted=False)
         if answers:

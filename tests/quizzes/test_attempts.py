@@ -181,3 +181,15 @@ def test_one_question_per_screen_with_feedback_after_each(client, ready, quiz):
 
     assert "正解です" in page and "解説" in page
     assert locked.status_code == 400 and "確認済み" in locked.content.decode()
+
+
+def test_a_view_restriction_on_the_course_also_guards_its_quiz(client, ready):
+    from wagtail.models import PageViewRestriction
+
+    PageViewRestriction.objects.create(page=ready, restriction_type=PageViewRestriction.PASSWORD, password="x")
+
+    response = client.get(f"{ready.url}quiz/")
+
+    assert response.status_code == 200
+    assert "password" in response.content.decode().lower()
+    assert not Attempt.objects.exists()
