@@ -138,7 +138,7 @@ def _quiz_post(request, page, quiz):
             return redirect(page.url + f"quiz/result/{attempt.pk}/")
         if action == "check":
             if len(answers) != 1:
-                raise services.QuizError(_("答えを選んでから「答えを確認する」を押してください。"))
+                raise services.QuizError(_("答えを選んでから「答えを確認する」を押してください。"), correctable=True)
             ((question_id, chosen),) = answers.items()
             services.check_question(attempt, question_id, chosen)
             return redirect(page.url + f"quiz/?q={index}")
@@ -151,6 +151,10 @@ def _quiz_post(request, page, quiz):
             messages.success(request, _("解答を一時保存しました。あとで続きから受けられます。"))
         return redirect(page.url + f"quiz/?q={max(index, 1)}")
     except services.QuizError as error:
+        if error.correctable:  # back to the same question, nothing saved, the message on top
+            messages.error(request, error.message)
+            index = request.POST.get("index", "1")
+            return redirect(page.url + f"quiz/?q={index if index.isdigit() else 1}")
         return _refuse(request, page, error.message, status=error.status)
 
 

@@ -23,10 +23,12 @@ from quizzes.signals import quiz_passed
 class QuizError(Exception):
     """A request the rules refuse; the message is shown to the learner (status 400 or 403)."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, correctable: bool = False):
         super().__init__(message)
         self.message = message
         self.status = status
+        # An answer the learner can fix on the same page (not a tampered request).
+        self.correctable = correctable
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def parse_answers(attempt: Attempt, data) -> dict[int, list[int]]:
                 positions[choice_id] = int(value)
             if positions:
                 if len(positions) != len(item["choices"]) or len(set(positions.values())) != len(positions):
-                    raise QuizError(_("並べ替えは、すべての項目に異なる順番を選んでください。"))
+                    raise QuizError(_("並べ替えは、すべての項目に異なる順番を選んでください。"), correctable=True)
                 answers[question_id] = [c for c, _p in sorted(positions.items(), key=lambda pair: pair[1])]
             continue
         values = data.getlist(f"q{question_id}") if hasattr(data, "getlist") else data.get(f"q{question_id}", [])
@@ -155,7 +157,7 @@ def parse_answers(attempt: Attempt, data) -> dict[int, list[int]]:
             raise QuizError(_("解答の形式が正しくありません。"))
         chosen = [int(value) for value in values]
         if kind != QuestionKind.MULTIPLE and len(chosen) > 1:
-            raise QuizError(_("この問題で選べる答えは1つです。"))
+            raise QuizError(_("この問題で選べる答えは1つです。"), correctable=True)
         answers[question_id] = chosen
     for question_id, chosen in answers.items():
         _validated(attempt, question_id, chosen)

@@ -193,3 +193,18 @@ def test_a_view_restriction_on_the_course_also_guards_its_quiz(client, ready):
     assert response.status_code == 200
     assert "password" in response.content.decode().lower()
     assert not Attempt.objects.exists()
+
+
+def test_an_unfinished_ordering_answer_is_explained_on_the_quiz_page_and_saves_nothing(client, ready, quiz):
+    quiz.draw_count = 5  # the whole bank, so the ordering question is in the attempt
+    quiz.save()
+    attempt = begin(client, ready)
+    item = next(i for i in attempt.layout if Question.objects.get(pk=i["question"]).kind == QuestionKind.ORDERING)
+    data = {"attempt": attempt.pk, "action": "save", f"q{item['question']}_{item['choices'][0]}": "1"}
+
+    response = client.post(f"{ready.url}quiz/", data, follow=True)
+
+    assert "並べ替えは、すべての項目に異なる順番を選んでください" in response.content.decode()
+    assert 'name="attempt"' in response.content.decode()  # still on the quiz, not a dead end
+    attempt.refresh_from_db()
+    assert attempt.answers == {}
