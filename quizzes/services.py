@@ -335,8 +335,13 @@ class ItemChange:
         return round(self.post - self.pre, 2) if self.pre is not None and self.post is not None else None
 
 
-def survey_changes(survey: Survey) -> list[ItemChange]:
-    """Average per item before and after, and the change: aggregates only."""
+# Fewer answers than this and an average could reveal what one person answered: not shown.
+SURVEY_MIN_RESPONSES = 10
+
+
+def survey_changes(survey: Survey, min_responses: int = SURVEY_MIN_RESPONSES) -> list[ItemChange]:
+    """Average per item before and after, and the change: aggregates only, and only where at
+    least `min_responses` people answered."""
     tallies = {(t.item_id, t.phase): t for t in SurveyTally.objects.filter(item__survey=survey)}
     rows = []
     for item in survey.items.order_by("sort_order"):
@@ -344,8 +349,8 @@ def survey_changes(survey: Survey) -> list[ItemChange]:
         rows.append(
             ItemChange(
                 item=item.text,
-                pre=round(pre.average, 2) if pre and pre.responses else None,
-                post=round(post.average, 2) if post and post.responses else None,
+                pre=round(pre.average, 2) if pre and pre.responses >= max(min_responses, 1) else None,
+                post=round(post.average, 2) if post and post.responses >= max(min_responses, 1) else None,
                 pre_count=pre.responses if pre else 0,
                 post_count=post.responses if post else 0,
             )

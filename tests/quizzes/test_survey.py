@@ -23,7 +23,7 @@ def test_answers_become_anonymous_averages_and_the_change_per_item(survey):
         answer_survey(survey, user, "pre", {first.pk: pre, second.pk: 1})
         answer_survey(survey, user, "post", {first.pk: post})
 
-    rows = survey_changes(survey)
+    rows = survey_changes(survey, min_responses=1)
 
     assert (rows[0].pre, rows[0].post, rows[0].change) == (2.5, 4.5, 2.0)
     assert (rows[1].pre, rows[1].post, rows[1].change, rows[1].post_count) == (1.0, None, None, 0)
@@ -67,3 +67,13 @@ def test_the_survey_page_records_a_learner_once(client, learner, course, survey)
     client.post(f"{course_page.url}survey/pre/", {f"item{item.pk}": "4"})
 
     assert SurveyTally.objects.get(item=item, phase="pre").responses == 1
+
+
+def test_averages_of_fewer_than_ten_answers_are_not_shown(survey):
+    item = survey.items.first()
+    for value in range(9):
+        answer_survey(survey, LearnerProfileFactory().user, "pre", {item.pk: 1 + value % 5})
+
+    assert survey_changes(survey)[0].pre is None
+    answer_survey(survey, LearnerProfileFactory().user, "pre", {item.pk: 5})
+    assert survey_changes(survey)[0].pre == 3.0
