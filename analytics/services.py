@@ -40,9 +40,6 @@ def record_completion(
     """
     if count < 1:
         raise ValueError("count must be at least 1")
-    existing = CompletionRecord.objects.filter(source_key=source_key).first()
-    if existing is not None:
-        return existing, False
     try:
         with transaction.atomic():
             record = CompletionRecord.objects.create(
@@ -65,7 +62,7 @@ def record_completion(
                 sex=dimensions.sex,
                 organisation=dimensions.organisation,
             )
-    except IntegrityError:  # a concurrent request wrote it first
+    except IntegrityError:  # written before (a retry) or by a concurrent request: count it once
         return CompletionRecord.objects.get(source_key=source_key), False
     return record, True
 

@@ -156,7 +156,7 @@ def course_route(request, path: str):
     course_id = course_paths.get(prefix)
     if course_id is None:
         return None
-    page = CoursePage.objects.live().filter(pk=course_id).first()
+    page = CoursePage.objects.live().select_related("final_quiz").filter(pk=course_id).first()
     if page is None:
         return None
     try:

@@ -413,7 +413,8 @@ def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
     from accounts.models import LearnerProfile
 
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint when called inside the quiz's grading transaction: all or nothing together.
+    with transaction.atomic(savepoint=False):
         updated = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
             completed_at=now, completed_version=outline.curriculum_version
         )

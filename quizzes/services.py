@@ -195,9 +195,10 @@ def grade_question(question: Question, correct_ids: list[int], chosen: list[int]
     return 1.0 if picked == correct else 0.0
 
 
-def _correct_answers(question_ids) -> dict[int, list[int]]:
+def _correct_answers(question_ids, kinds: dict[int, str] | None = None) -> dict[int, list[int]]:
     correct: dict[int, list[int]] = {}
-    kinds = dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "kind"))
+    if kinds is None:
+        kinds = dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "kind"))
     for choice in Choice.objects.filter(question_id__in=question_ids).order_by("question_id", "sort_order", "pk"):
         if kinds[choice.question_id] == QuestionKind.ORDERING or choice.is_correct:
             correct.setdefault(choice.question_id, []).append(choice.pk)
@@ -222,7 +223,7 @@ def submit(attempt: Attempt, answers: dict[int, list[int]] | None = None) -> Res
                 _validated(locked, question_id, chosen)
             locked.answers = {**locked.answers, **{str(k): v for k, v in answers.items()}}
         questions = {q.pk: q for q in Question.objects.filter(pk__in=locked.question_ids)}
-        correct = _correct_answers(locked.question_ids)
+        correct = _correct_answers(locked.question_ids, {pk: q.kind for pk, q in questions.items()})
         points = {
             str(qid): grade_question(questions[qid], correct.get(qid, []), locked.answers.get(str(qid), []))
             for qid in locked.question_ids
@@ -267,7 +268,7 @@ def review(attempt: Attempt) -> list[ReviewItem]:
     the correct ones, and feedback. Only for a submitted attempt, or one question at a time."""
     questions = Question.objects.in_bulk(attempt.question_ids)
     choices = Choice.objects.in_bulk([c for item in attempt.layout for c in item["choices"]])
-    correct = _correct_answers(attempt.question_ids)
+    correct = _correct_answers(attempt.question_ids, {pk: q.kind for pk, q in questions.items()})
     items = []
     for item in attempt.layout:
         question = questions.get(item["question"])
