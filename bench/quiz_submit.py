@@ -155,9 +155,8 @@ def main() -> None:
         ]
         burst(f"{server.base}/bench/bare-post/", bare_rows)  # warm up every worker …
         for row in data["rows"][: args.workers * 2]:  # … and its page maps, as a running server has them
-            urllib.request.urlopen(  # noqa: S310 - loopback only
-                urllib.request.Request(server.base + data["url"], headers={"Cookie": row["cookie"]}), timeout=30
-            ).read()
+            warm = urllib.request.Request(server.base + data["url"], headers={"Cookie": row["cookie"]})  # noqa: S310
+            urllib.request.urlopen(warm, timeout=30).read()  # noqa: S310 - loopback only
         bare, bare_status = burst(f"{server.base}/bench/bare-post/", bare_rows, args.spread)
         first, first_status = burst(server.base + data["url"], data["rows"], args.spread)
         again, again_status = burst(server.base + data["url"], data["rows"], args.spread)  # double submits
