@@ -34,15 +34,13 @@ from accounts.backends import prefetch, user_cache_key
 from courses.enums import LessonState
 from courses.models import CoursePage, LessonPage
 from courses.services import (
-    SESSION_KEY,
     LearnerState,
     LessonRow,
     ProgressSnapshot,
     course_of,
-    note_lesson_opened,
     outline_version,
+    personal_state,
     progress_key,
-    progress_snapshot,
 )
 
 NUMBER_OPEN, NUMBER_CLOSE = "\ue002", "\ue003"
@@ -360,34 +358,8 @@ def _personal(shell: Shell, slot: str, state: LearnerState, personal: dict) -> s
 
 
 def _learner_state(request, outline, lesson_id: int, snapshot: ProgressSnapshot | None) -> LearnerState:
-    user = request.user
-    if user.is_authenticated:
-        snapshot = progress_snapshot(user.pk, outline.id, cached=snapshot)
-        snapshot = note_lesson_opened(user.pk, outline.id, snapshot, lesson_id)
-        state = LearnerState(
-            outline,
-            is_guest=False,
-            started=snapshot.enrolment_id is not None,
-            done_ids=snapshot.done,
-            last_lesson_id=snapshot.last_lesson_id,
-            completed_at=snapshot.completed_at,
-            completed_version=snapshot.completed_version or "",
-        )
-    else:
-        store = request.session.get(SESSION_KEY, {})
-        entry = store.get(str(outline.id))
-        if entry is not None and entry.get("last") != lesson_id:
-            entry["last"] = lesson_id
-            request.session.modified = True
-        state = LearnerState(
-            outline,
-            is_guest=True,
-            started=entry is not None,
-            done_ids=frozenset(entry["done"]) if entry else frozenset(),
-            last_lesson_id=lesson_id if entry else None,
-        )
+    state = personal_state(request, outline, lesson_id, snapshot)
     state.current = outline.lesson(lesson_id)
-    state.user = user
     return state
 
 

@@ -272,17 +272,16 @@ def _guest_store(request) -> dict:
     return request.session.get(SESSION_KEY, {})
 
 
-def learner_state(request, course, current: LessonPage | None = None) -> LearnerState:
-    """Everything about this learner and this course that a page shows (2–3 queries for a
-    signed-in learner, whatever the number of lessons or learners; none for a guest)."""
-    outline = course if isinstance(course, CourseOutline) else course_outline(course.pk)
-    if outline is None:
-        raise Http404
+def personal_state(
+    request, outline: CourseOutline, current_id: int | None, snapshot: ProgressSnapshot | None = None
+) -> LearnerState:
+    """The learner's own progress in a course (from the cached snapshot for an account, from the
+    session for a guest), remembering the lesson being opened for resume."""
     user = request.user
     if user.is_authenticated:
-        snapshot = progress_snapshot(user.pk, outline.id)
-        if current is not None:
-            snapshot = note_lesson_opened(user.pk, outline.id, snapshot, current.pk)
+        snapshot = progress_snapshot(user.pk, outline.id, cached=snapshot)
+        if current_id is not None:
+            snapshot = note_lesson_opened(user.pk, outline.id, snapshot, current_id)
         state = LearnerState(
             outline,
             is_guest=False,
@@ -294,8 +293,8 @@ def learner_state(request, course, current: LessonPage | None = None) -> Learner
         )
     else:
         entry = _guest_store(request).get(str(outline.id))
-        if entry is not None and current is not None and entry.get("last") != current.pk:
-            entry["last"] = current.pk
+        if entry is not None and current_id is not None and entry.get("last") != current_id:
+            entry["last"] = current_id
             request.session.modified = True
         state = LearnerState(
             outline,
@@ -304,6 +303,17 @@ def learner_state(request, course, current: LessonPage | None = None) -> Learner
             done_ids=frozenset(entry["done"]) if entry else frozenset(),
             last_lesson_id=entry.get("last") if entry else None,
         )
+    state.user = user
+    return state
+
+
+def learner_state(request, course, current: LessonPage | None = None) -> LearnerState:
+    """Everything about this learner and this course that a page shows (2–3 queries for a
+    signed-in learner, whatever the number of lessons or learners; none for a guest)."""
+    outline = course if isinstance(course, CourseOutline) else course_outline(course.pk)
+    if outline is None:
+        raise Http404
+    state = personal_state(request, outline, current.pk if current is not None else None)
     if current is not None:
         state.current = outline.lesson(current.pk)
     current_id = state.current.id if state.current else (state.resume.id if state.resume and state.started else None)
@@ -318,7 +328,6 @@ def learner_state(request, course, current: LessonPage | None = None) -> Learner
         )
         for lesson in outline.lessons
     ]
-    state.user = user
     return state
 
 
