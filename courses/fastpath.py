@@ -88,12 +88,13 @@ _random = secrets.SystemRandom()
 
 
 def masked_csrf_token(request) -> str:
-    """The same token `django.middleware.csrf.get_token` returns (a fresh random mask over the
-    cookie's secret, and the cookie renewed), computed without its per-character index scans."""
+    """A token as `django.middleware.csrf.get_token` makes it (a fresh random mask over the
+    cookie's secret), without its per-character index scans. When the browser already has the
+    cookie it is not re-sent (Django would re-send it only to renew its one-year expiry, which
+    every other page and form still does)."""
     secret = request.META.get("CSRF_COOKIE")
     if not secret or len(secret) != CSRF_SECRET_LENGTH or any(char not in _CSRF_INDEX for char in secret):
         return get_token(request)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = _random.choices(CSRF_ALLOWED_CHARS, k=CSRF_SECRET_LENGTH)
     size = len(CSRF_ALLOWED_CHARS)
     cipher = [CSRF_ALLOWED_CHARS[(_CSRF_INDEX[s] + _CSRF_INDEX[m]) % size] for s, m in zip(secret, mask, strict=True)]
@@ -404,8 +405,8 @@ def serve_lesson(request, lesson_id: int, versions: tuple[str, str], snapshot=No
                 if slot not in rendered:
                     rendered[slot] = _personal(shell, slot, state, personal)
                 output.append(rendered[slot])
-    html = "".join(output).replace(CSRF_SENTINEL, masked_csrf_token(request))
-    response = HttpResponse(html)
+    html = "".join(output).replace(CSRF_SENTINEL, masked_csrf_token(request)).encode()
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Language"] = translation.get_language()
     response["X-Lesson-Render"] = "fast"
     return response
