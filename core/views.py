@@ -1,4 +1,5 @@
 import email
+import re
 from email import policy
 from pathlib import Path
 
@@ -29,12 +30,14 @@ def dev_mailbox(request):
                     continue
                 message = email.message_from_bytes(chunk.strip(), policy=policy.default)
                 body = message.get_body(preferencelist=("plain",))
+                text = body.get_content() if body else ""
                 messages.append(
                     {
                         "to": message["To"],
                         "subject": message["Subject"],
                         "date": message["Date"],
-                        "body": body.get_content() if body else "",
+                        "body": text,
+                        "links": re.findall(r"https?://[^\s<>」）)]+", text),
                     }
                 )
     return render(request, "core/dev_mailbox.html", {"mail_messages": messages})
