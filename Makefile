@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run install test lint check migrate seed serve clean messages
+.PHONY: run install test lint check migrate seed serve clean messages bench
 
 run: install migrate seed serve
 
@@ -46,6 +46,16 @@ check: install
 
 test: lint check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest
+
+# Benchmarks (docs/performance.md): PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis on
+# 127.0.0.1:6379 as on the project's machines; installs Debian's wrk if it is missing.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/lesson_page.py
+	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/lesson_page.py --workers 2
+	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/quiz_submit.py --spread 2
+	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/quiz_submit.py
 
 # Regenerate the catalogues after changing strings (needs GNU gettext's xgettext).
 messages: install
