@@ -196,8 +196,13 @@ def survey(request, page, phase):
         raise Http404
     if not request.user.is_authenticated:
         return _login_redirect(request, page)
-    if _enrolment(request, page) is None:
+    enrolment = _enrolment(request, page)
+    if enrolment is None:
         return _refuse(request, page, _("この講座をまだ始めていません。"))
+    if phase == SurveyPhase.POST and enrolment.completed_at is None:
+        return _refuse(request, page, _("受講後のアンケートは、講座を修了してから答えられます。"))
+    if phase == SurveyPhase.PRE and enrolment.completed_at is not None:
+        return _refuse(request, page, _("受講前のアンケートは、修了する前にだけ答えられます。"))
     survey_obj = page.survey
     items = list(survey_obj.items.order_by("sort_order"))
     if services.has_answered(survey_obj, request.user, phase):

@@ -77,3 +77,17 @@ def test_averages_of_fewer_than_ten_answers_are_not_shown(survey):
     assert survey_changes(survey)[0].pre is None
     answer_survey(survey, LearnerProfileFactory().user, "pre", {item.pk: 5})
     assert survey_changes(survey)[0].pre == 3.0
+
+
+def test_the_after_course_survey_waits_for_completion(client, learner, course, survey):
+    course_page, _lessons = course
+    course_page.survey = survey
+    course_page.save_revision().publish()
+    client.force_login(learner)
+    start(client, course_page)
+
+    response = client.post(f"{course_page.url}survey/post/", {f"item{survey.items.first().pk}": "4"})
+
+    assert response.status_code == 403
+    assert "講座を修了してから" in response.content.decode()
+    assert not SurveyParticipation.objects.exists()
