@@ -45,6 +45,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("learn/", include("courses.urls")),
+    path("certificates/", include("certificates.urls")),
     *wagtail_page_urls,
     prefix_default_language=False,
 )

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from analytics.models import CompletionSource
 from analytics.services import CompletionDimensions, record_completion
+from certificates.services import issue as issue_certificate
 from core.enums import DeliveryType
 from courses import completion
 from courses.enums import LessonState
@@ -416,9 +417,9 @@ def check_completion(user, enrolment: Enrolment) -> bool:
 
 def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
     """The single place a course is completed. In one transaction: mark the enrolment complete
-    (once, whatever the number of tabs or retries), then hand over to analytics (one completion
-    record with the learner's dimensions at this moment). Certificates attach here too when
-    their app lands. Returns True only for the call that completed it."""
+    (once, whatever the number of tabs or retries), issue the certificate (with the display name
+    at this moment), and hand over to analytics (one completion record with the learner's
+    dimensions at this moment). Returns True only for the call that completed it."""
     from accounts.models import LearnerProfile
 
     now = timezone.now()
@@ -440,6 +441,16 @@ def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
             sex=profile.sex if profile else "no_answer",
             audience=outline.audience,
             delivery=DeliveryType.ONLINE,
+        )
+        issue_certificate(
+            source_key=f"enrolment:{enrolment.pk}",
+            user=enrolment.user,
+            holder_name=profile.display_name if profile else "",
+            course_id=outline.id,
+            course_title=outline.title,
+            audience=outline.audience,
+            curriculum_version=outline.curriculum_version,
+            issued_on=timezone.localdate(now),
         )
         record_completion(
             source_key=f"enrolment:{enrolment.pk}",

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "home",
     "accounts",
     "quizzes",
+    "certificates",
     "courses",
     "analytics",
     "wagtail.contrib.routable_page",

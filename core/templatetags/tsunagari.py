@@ -20,3 +20,13 @@ def date_both(value):
 @register.filter
 def prefecture_name(code):
     return reference.prefecture_label(code or "")
+
+
+@register.filter
+def date_both_iso(value):
+    """An ISO date string (from an API-shaped dict) in both calendars."""
+    import datetime
+
+    if not value:
+        return ""
+    return dates.date_both(datetime.date.fromisoformat(str(value)))

@@ -1,0 +1,69 @@
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from certificates import services
+from certificates.models import Certificate
+
+VERIFY_LIMIT_PER_MINUTE = 30
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def rate_limited(request, scope: str, limit: int) -> bool:
+    """A fixed one-minute window per client address, kept in the cache (Redis in production)."""
+    key = f"ratelimit:{scope}:{_client_ip(request)}"
+    added = cache.add(key, 1, 60)
+    if added:
+        return False
+    try:
+        return cache.incr(key) > limit
+    except ValueError:
+        cache.set(key, 1, 60)
+        return False
+
+
+@login_required
+@never_cache
+def download(request, course_id: int):
+    """The learner's own certificate for a course, as an A4 PDF."""
+    certificate = (
+        Certificate.objects.filter(user=request.user, course_id=course_id, revoked_at__isnull=True)
+        .order_by("-issued_on")
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    try:
+        pdf = services.render_pdf(certificate)
+    except services.CertificateError as error:
+        return render(request, "certificates/cannot_print.html", {"message": error.message}, status=400)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tsunagari-certificate-{certificate.code}.pdf"'
+    return response
+
+
+def verify(request, code: str = ""):
+    """Anyone checks a certificate: valid, revoked or unknown, with the holder's name masked."""
+    if code == "" and request.GET.get("code"):
+        return redirect(reverse("certificates:verify_code", args=[services.normalise_code(request.GET["code"])]))
+    if code and rate_limited(request, "verify", VERIFY_LIMIT_PER_MINUTE):
+        return render(
+            request,
+            "certificates/verify.html",
+            {"error": _("確認の回数が多すぎます。1分ほど待ってから、もう一度お試しください。")},
+            status=429,
+        )
+    result = services.verification(code) if code else None
+    return render(
+        request,
+        "certificates/verify.html",
+        {"code": code, "result": result},
+        status=404 if code and not result["course"] else 200,
+    )

@@ -1,0 +1,142 @@
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from accounts.models import LearnerProfile
+from certificates import services
+from certificates.models import Certificate
+from tests.courses.conftest import finish, start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def completed(client, learner, course):
+    """The learner (山田 太郎, 東京都) completed the three-lesson course."""
+    course_page, lessons = course
+    client.force_login(learner)
+    start(client, course_page)
+    for lesson in lessons:
+        finish(client, lesson)
+    return course_page
+
+
+def test_completing_a_course_issues_one_certificate(client, learner, completed, course):
+    _course_page, lessons = course
+    finish(client, lessons[-1])  # a retry
+
+    certificate = Certificate.objects.get()
+    assert (certificate.user, certificate.holder_name, certificate.course_title) == (
+        learner,
+        "山田 太郎",
+        completed.title,
+    )
+    assert len(certificate.code) == 10 and set(certificate.code) <= set(services.ALPHABET)
+
+
+def test_the_pdf_is_a4_with_the_japanese_text_the_font_embedded_and_the_verify_url(client, completed):
+    response = client.get(reverse("certificates:download", args=[completed.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    page = reader.pages[0]
+    assert [round(float(v)) for v in page.mediabox[2:]] == [595, 842]
+    text = page.extract_text()
+    code = Certificate.objects.get().code
+    for expected in (
+        "修了証",
+        "山田 太郎",
+        completed.title,
+        "令和",
+        services.format_code(code),
+        f"/certificates/verify/{code}/",
+    ):
+        assert expected in text, expected
+    fonts = {font["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
+    assert any("BIZUDPGothic" in str(name) for name in fonts)
+    assert b"/FontFile2" in response.content  # the TrueType subset is embedded
+    assert "国家資格や公的な資格ではありません" in text
+
+
+def test_a_name_the_font_cannot_print_is_refused_with_a_clear_message(client, learner, completed):
+    certificate = Certificate.objects.get()
+    certificate.holder_name = "\U0002a6a5 花子"  # a character outside the font
+    certificate.save()
+
+    response = client.get(reverse("certificates:download", args=[completed.pk]))
+
+    assert response.status_code == 400
+    assert "印字できません" in response.content.decode()
+
+
+def test_someone_elses_certificate_cannot_be_downloaded(client, completed):
+    from accounts.factories import LearnerProfileFactory
+
+    client.force_login(LearnerProfileFactory().user)
+
+    assert client.get(reverse("certificates:download", args=[completed.pk])).status_code == 404
+
+
+def test_anyone_can_verify_a_certificate_with_the_name_masked(client, completed):
+    code = Certificate.objects.get().code
+    client.logout()
+
+    page = client.get(reverse("certificates:verify_code", args=[code])).content.decode()
+    api = client.get(f"/api/v1/certificates/{code}").json()
+
+    assert "有効な修了証です" in page and "山田 ○○" in page and "太郎" not in page
+    assert api == {
+        "valid": True,
+        "revoked": False,
+        "course": completed.title,
+        "audience": "general",
+        "issued_on": Certificate.objects.get().issued_on.isoformat(),
+        "holder": "山田 ○○",
+    }
+
+
+def test_a_revoked_certificate_says_so(client, completed):
+    from django.utils import timezone
+
+    Certificate.objects.update(revoked_at=timezone.now(), revoked_reason="誤発行")
+    code = Certificate.objects.get().code
+
+    api = client.get(f"/api/v1/certificates/{code}").json()
+
+    assert (api["valid"], api["revoked"]) == (False, True)
+    assert "取り消されています" in client.get(reverse("certificates:verify_code", args=[code])).content.decode()
+
+
+def test_an_unknown_code_gets_a_helpful_page(client, db):
+    response = client.get(reverse("certificates:verify_code", args=["ABCDE23456"]))
+
+    assert response.status_code == 404
+    assert "見つかりませんでした" in response.content.decode()
+    assert client.get("/api/v1/certificates/ABCDE23456").json()["valid"] is False
+
+
+def test_verification_is_rate_limited_per_client(client, db):
+    for _ in range(30):
+        client.get("/api/v1/certificates/ABCDE23456")
+
+    assert client.get("/api/v1/certificates/ABCDE23456").status_code == 429
+    assert client.get(reverse("certificates:verify_code", args=["ABCDE23456"])).status_code == 429
+
+
+def test_masking_keeps_only_the_family_name():
+    assert services.mask_name("山田 太郎") == "山田 ○○"
+    assert services.mask_name("山田太郎") == "山○○"
+    assert services.mask_name("") == "○○"
+
+
+def test_the_holder_name_comes_from_the_profile_at_completion(client, learner, course):
+    LearnerProfile.objects.filter(user=learner).update(display_name="つながり 次郎")
+    course_page, lessons = course
+    client.force_login(learner)
+    start(client, course_page)
+    for lesson in lessons:
+        finish(client, lesson)
+
+    assert Certificate.objects.get().holder_name == "つながり 次郎"
