@@ -6,6 +6,8 @@ app_name = "certificates"
 
 urlpatterns = [
     path("course/<int:course_id>/download/", views.download, name="download"),
+    path("course/<int:course_id>/credential.jwt", views.credential, name="credential"),
+    path("course/<int:course_id>/reissue/", views.reissue, name="reissue"),
     path("verify/", views.verify, name="verify"),
     path("verify/<str:code>/", views.verify, name="verify_code"),
 ]

@@ -33,13 +33,7 @@ def rate_limited(request, scope: str, limit: int) -> bool:
 @never_cache
 def download(request, course_id: int):
     """The learner's own certificate for a course, as an A4 PDF."""
-    certificate = (
-        Certificate.objects.filter(user=request.user, course_id=course_id, revoked_at__isnull=True)
-        .order_by("-issued_on")
-        .first()
-    )
-    if certificate is None:
-        raise Http404
+    certificate = _own_certificate(request, course_id)
     try:
         pdf = services.render_pdf(certificate)
     except services.CertificateError as error:
@@ -67,3 +61,64 @@ def verify(request, code: str = ""):
         {"code": code, "result": result},
         status=404 if code and not result["course"] else 200,
     )
+
+
+@login_required
+@never_cache
+def credential(request, course_id: int):
+    """The learner's certificate as a signed Open Badges 3.0 credential (vc+jwt)."""
+    from certificates.credentials import signed_jwt
+
+    certificate = _own_certificate(request, course_id)
+    response = HttpResponse(signed_jwt(certificate), content_type="application/vc+jwt")
+    response["Content-Disposition"] = f'attachment; filename="tsunagari-credential-{certificate.code}.jwt"'
+    return response
+
+
+@login_required
+@never_cache
+def reissue(request, course_id: int):
+    """Print the current display name on the certificate (after a name change)."""
+    from django.contrib import messages
+    from django.http import HttpResponseNotAllowed
+    from django.utils import timezone
+
+    from accounts.services import get_or_create_profile
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    certificate = _own_certificate(request, course_id)
+    name = get_or_create_profile(request.user).display_name
+    missing = services.missing_characters(name)
+    if missing:
+        messages.error(
+            request,
+            _("次の文字は修了証のフォントにないため印字できません：%(chars)s。") % {"chars": "".join(missing)},
+        )
+    else:
+        Certificate.objects.filter(pk=certificate.pk).update(holder_name=name, reissued_at=timezone.now())
+        messages.success(request, _("修了証の氏名を「%(name)s」に更新しました。") % {"name": name or "—"})
+    return redirect(reverse("accounts:my_data"))
+
+
+def jwks(request):
+    """The public key that signs the credentials (JWK set)."""
+    from django.http import JsonResponse
+
+    from certificates.credentials import public_jwk
+
+    response = JsonResponse({"keys": [public_jwk()]})
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _own_certificate(request, course_id: int) -> Certificate:
+    certificate = (
+        Certificate.objects.filter(user=request.user, course_id=course_id, revoked_at__isnull=True)
+        .order_by("-issued_on")
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    return certificate

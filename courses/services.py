@@ -496,6 +496,7 @@ def export_learning(user) -> dict:
     return {
         "enrolments": [
             {
+                "course_id": e.course_id,
                 "course": e.course.title,
                 "started_at": e.started_at.isoformat(),
                 "completed_at": e.completed_at.isoformat() if e.completed_at else None,

@@ -273,6 +273,10 @@ CONTENT_SECURITY_POLICY = {
 NINJA_PAGINATION_PER_PAGE = 100
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Ed25519 private key (PEM) that signs the Open Badges credentials; required in production.
+CERTIFICATE_SIGNING_KEY = env("CERTIFICATE_SIGNING_KEY")
+# Without it, development and tests generate a key once into var/keys/.
+CERTIFICATE_DEV_KEY_ALLOWED = False
 SHOW_DEV_MAILBOX = False
 
 LOGGING = {

@@ -140,3 +140,30 @@ def test_the_holder_name_comes_from_the_profile_at_completion(client, learner, c
         finish(client, lesson)
 
     assert Certificate.objects.get().holder_name == "つながり 次郎"
+
+
+def test_the_signed_credential_verifies_with_the_published_key_and_fails_when_altered(client, completed):
+    from certificates.credentials import verify_jwt
+
+    token = client.get(reverse("certificates:credential", args=[completed.pk])).content.decode()
+    jwk = client.get("/.well-known/jwks.json").json()["keys"][0]
+
+    credential = verify_jwt(token, jwk)
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential["credentialSubject"]["name"] == "山田 太郎"
+    assert jwk["crv"] == "Ed25519" and "d" not in jwk  # the private part is never published
+    header, payload, signature = token.split(".")
+    flipped = payload[:10] + ("A" if payload[10] != "A" else "B") + payload[11:]
+    with pytest.raises(ValueError):
+        verify_jwt(f"{header}.{flipped}.{signature}", jwk)
+
+
+def test_a_name_change_can_be_printed_by_reissuing(client, learner, completed):
+    LearnerProfile.objects.filter(user=learner).update(display_name="山田 花")
+    code = Certificate.objects.get().code
+
+    client.post(reverse("certificates:reissue", args=[completed.pk]))
+
+    certificate = Certificate.objects.get()
+    assert (certificate.code, certificate.holder_name) == (code, "山田 花")
+    assert certificate.reissued_at is not None
