@@ -86,7 +86,9 @@ def credential(certificate: Certificate) -> dict:
                 "id": f"{site}/courses/{certificate.course_id}/{certificate.curriculum_version}",
                 "type": ["Achievement"],
                 "name": certificate.course_title,
-                "description": "つながりサポーター講座の修了（本プラットフォームの講座の修了記録であり、公的な資格ではありません）。",
+                "description": (
+                    "つながりサポーター講座の修了（本プラットフォームの講座の修了記録であり、公的な資格ではありません）。"
+                ),
                 "criteria": {"narrative": "すべての必須レッスンを終え、確認テストに合格すること。"},
                 "version": certificate.curriculum_version,
             },
