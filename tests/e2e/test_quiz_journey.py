@@ -3,6 +3,7 @@ import re
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from accounts.factories import LearnerProfileFactory
 from quizzes.models import Question
@@ -59,4 +60,14 @@ def test_a_learner_fails_the_adult_quiz_reads_the_feedback_retries_and_completes
     expect(page.locator(".quiz-score")).to_contain_text("100")
     page.get_by_role("link", name="講座のページへ").click()
     expect(page.locator(".course-status--complete")).to_contain_text("この講座を修了しました")
+
+    # Downloads the certificate, and the verify URL printed on it says it is valid.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="修了証をダウンロード（PDF）").click()
+    text = PdfReader(download.value.path()).pages[0].extract_text()
+    url = re.search(r"https?://\S+/certificates/verify/[0-9A-Z]+/", text).group(0)
+    assert "山田 太郎" in text
+    page.goto("/certificates/" + url.split("/certificates/", 1)[1])  # the site's own host in this test
+    expect(page.locator("main")).to_contain_text("有効な修了証です")
+    expect(page.locator("main")).to_contain_text("山田 ○○")
     assert page.console_errors == []
