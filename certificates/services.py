@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import secrets
 from functools import cache
@@ -194,3 +195,18 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def pdf_for_download(certificate: Certificate) -> bytes:
+    """The PDF, rendered once per certificate state and then served from the cache (a re-download
+    does not render again; a reissue or revocation changes the key)."""
+    from django.core.cache import cache
+
+    stamp = certificate.reissued_at.isoformat() if certificate.reissued_at else "0"
+    name = hashlib.sha256(certificate.holder_name.encode()).hexdigest()[:16]
+    key = f"certificates:pdf:{certificate.code}:{stamp}:{name}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(certificate)
+        cache.set(key, pdf, 60 * 60 * 24)
+    return pdf

@@ -35,7 +35,7 @@ def download(request, course_id: int):
     """The learner's own certificate for a course, as an A4 PDF."""
     certificate = _own_certificate(request, course_id)
     try:
-        pdf = services.render_pdf(certificate)
+        pdf = services.pdf_for_download(certificate)
     except services.CertificateError as error:
         return render(request, "certificates/cannot_print.html", {"message": error.message}, status=400)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -167,3 +167,15 @@ def test_a_name_change_can_be_printed_by_reissuing(client, learner, completed):
     certificate = Certificate.objects.get()
     assert (certificate.code, certificate.holder_name) == (code, "山田 花")
     assert certificate.reissued_at is not None
+
+
+def test_a_re_download_is_served_without_rendering_again(client, completed, monkeypatch):
+    calls = []
+    original = services.render_pdf
+    monkeypatch.setattr(services, "render_pdf", lambda certificate: calls.append(1) or original(certificate))
+    url = reverse("certificates:download", args=[completed.pk])
+
+    first, second = client.get(url), client.get(url)
+
+    assert first.content == second.content
+    assert len(calls) == 1
