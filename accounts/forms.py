@@ -69,7 +69,12 @@ class ProfileFieldsMixin(forms.Form):
     profile_fields = ["display_name", "prefecture", "municipality", "sector", "age_band", "sex"]
 
     def clean_display_name(self):
-        return " ".join((self.cleaned_data.get("display_name") or "").split())
+        import unicodedata
+
+        name = " ".join((self.cleaned_data.get("display_name") or "").split())
+        if any(unicodedata.category(ch).startswith("C") for ch in name):
+            raise forms.ValidationError(_("表示名に制御文字は使えません。"))
+        return name
 
     def clean_municipality(self):
         return " ".join((self.cleaned_data.get("municipality") or "").split())

@@ -11,6 +11,7 @@ router = Router(tags=["certificates"])
 class VerificationOut(Schema):
     valid: bool
     revoked: bool
+    superseded: bool = False
     course: str | None
     audience: str | None
     issued_on: str | None

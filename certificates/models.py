@@ -27,6 +27,16 @@ class Certificate(models.Model):
     reissued_at = models.DateTimeField(_("再発行日時"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
     revoked_reason = models.CharField(_("取り消しの理由"), max_length=200, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("再発行元"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_by",
+        help_text=_("再発行で置き換えた元の修了証。"),
+    )
+    superseded_at = models.DateTimeField(_("置き換えられた日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("修了証")
@@ -34,3 +44,34 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.course_title}"
+
+
+class CertificateEvent(models.Model):
+    """The audit trail: issued, reissued, revoked — who, when, why."""
+
+    class Action(models.TextChoices):
+        ISSUED = "issued", _("発行")
+        REISSUED = "reissued", _("再発行")
+        SUPERSEDED = "superseded", _("置き換え")
+        REVOKED = "revoked", _("取り消し")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作した人"),
+    )
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("修了証の操作記録")
+        verbose_name_plural = _("修了証の操作記録")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.certificate.code} {self.action}"

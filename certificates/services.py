@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateEvent
 from core import dates
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -60,25 +60,101 @@ def issue(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return (
-                    Certificate.objects.create(
-                        code=new_code(),
-                        source_key=source_key,
-                        user=user,
-                        holder_name=holder_name,
-                        course_id=course_id,
-                        course_title=course_title,
-                        audience=audience,
-                        curriculum_version=curriculum_version,
-                        issued_on=issued_on,
-                    ),
-                    True,
+                certificate = Certificate.objects.create(
+                    code=new_code(),
+                    source_key=source_key,
+                    user=user,
+                    holder_name=holder_name,
+                    course_id=course_id,
+                    course_title=course_title,
+                    audience=audience,
+                    curriculum_version=curriculum_version,
+                    issued_on=issued_on,
                 )
+                CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
+                return certificate, True
         except IntegrityError:
             existing = Certificate.objects.filter(source_key=source_key).first()
             if existing is not None:
                 return existing, False  # a concurrent completion issued it
     raise CertificateError("could not allocate a certificate code")
+
+
+def clean_holder_name(name: str) -> str:
+    """A printable name: no control characters, at most 60 characters, every character printable
+    in the certificate font. Raises CertificateError with the reason."""
+    import unicodedata
+
+    name = " ".join((name or "").split())
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise CertificateError(_("名前に制御文字は使えません。"))
+    if len(name) > 60:
+        raise CertificateError(_("名前は60文字以内にしてください（いまは%(n)d文字です）。") % {"n": len(name)})
+    missing = missing_characters(name)
+    if missing:
+        raise CertificateError(
+            _("次の文字は修了証のフォントにないため印字できません：%(chars)s。") % {"chars": "".join(missing)}
+        )
+    return name
+
+
+def reissue(certificate: Certificate, *, actor, holder_name: str, reason: str = "") -> Certificate:
+    """A new certificate with a new number for a new name; the old one points to it and, when
+    verified, says it was superseded. Both are recorded in the audit trail."""
+    from django.utils import timezone
+
+    holder_name = clean_holder_name(holder_name)
+    with transaction.atomic():
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if old.revoked_at is not None:
+            raise CertificateError(_("取り消された修了証は再発行できません。"))
+        if old.superseded_at is not None:
+            raise CertificateError(_("この修了証はすでに再発行されています。新しい番号の修了証を使ってください。"))
+        count = Certificate.objects.filter(source_key__startswith=old.source_key.split(":reissue:")[0]).count()
+        new = Certificate.objects.create(
+            code=new_code(),
+            source_key=f"{old.source_key.split(':reissue:')[0]}:reissue:{count}",
+            user=old.user,
+            holder_name=holder_name,
+            course_id=old.course_id,
+            course_title=old.course_title,
+            audience=old.audience,
+            curriculum_version=old.curriculum_version,
+            issued_on=old.issued_on,
+            reissued_at=timezone.now(),
+            replaces=old,
+        )
+        old.superseded_at = new.reissued_at
+        old.save(update_fields=["superseded_at"])
+        CertificateEvent.objects.create(
+            certificate=old, action=CertificateEvent.Action.SUPERSEDED, actor=actor, reason=reason
+        )
+        CertificateEvent.objects.create(
+            certificate=new, action=CertificateEvent.Action.REISSUED, actor=actor, reason=reason
+        )
+    return new
+
+
+def revoke(certificate: Certificate, *, actor, reason: str) -> Certificate:
+    """Withdraw a certificate. A reason is required and kept in the audit trail."""
+    from django.utils import timezone
+
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CertificateError(_("取り消しの理由を入力してください。"))
+    if len(reason) > 200:
+        raise CertificateError(_("理由は200文字以内にしてください。"))
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.revoked_at is not None:
+            raise CertificateError(_("この修了証はすでに取り消されています。"))
+        locked.revoked_at = timezone.now()
+        locked.revoked_reason = reason
+        locked.save(update_fields=["revoked_at", "revoked_reason"])
+        CertificateEvent.objects.create(
+            certificate=locked, action=CertificateEvent.Action.REVOKED, actor=actor, reason=reason
+        )
+    return locked
 
 
 def mask_name(name: str) -> str:
@@ -95,10 +171,21 @@ def verification(code: str) -> dict:
     """What anyone may learn from a certificate code (the API's and the verify page's data)."""
     certificate = Certificate.objects.filter(code=normalise_code(code)).first()
     if certificate is None:
-        return {"valid": False, "revoked": False, "course": None, "audience": None, "issued_on": None, "holder": None}
+        return {
+            "valid": False,
+            "revoked": False,
+            "superseded": False,
+            "course": None,
+            "audience": None,
+            "issued_on": None,
+            "holder": None,
+        }
+    replacement = certificate.replaced_by.order_by("pk").first() if certificate.superseded_at else None
     return {
-        "valid": certificate.revoked_at is None,
+        "valid": certificate.revoked_at is None and certificate.superseded_at is None,
         "revoked": certificate.revoked_at is not None,
+        "superseded": certificate.superseded_at is not None,
+        "replaced_by": format_code(replacement.code) if replacement else None,
         "course": certificate.course_title,
         "audience": certificate.audience,
         "issued_on": certificate.issued_on.isoformat(),

@@ -81,7 +81,6 @@ def reissue(request, course_id: int):
     """Print the current display name on the certificate (after a name change)."""
     from django.contrib import messages
     from django.http import HttpResponseNotAllowed
-    from django.utils import timezone
 
     from accounts.services import get_or_create_profile
 
@@ -89,15 +88,16 @@ def reissue(request, course_id: int):
         return HttpResponseNotAllowed(["POST"])
     certificate = _own_certificate(request, course_id)
     name = get_or_create_profile(request.user).display_name
-    missing = services.missing_characters(name)
-    if missing:
-        messages.error(
-            request,
-            _("次の文字は修了証のフォントにないため印字できません：%(chars)s。") % {"chars": "".join(missing)},
-        )
+    try:
+        new = services.reissue(certificate, actor=request.user, holder_name=name, reason=_("表示名の変更"))
+    except services.CertificateError as error:
+        messages.error(request, error.message)
     else:
-        Certificate.objects.filter(pk=certificate.pk).update(holder_name=name, reissued_at=timezone.now())
-        messages.success(request, _("修了証の氏名を「%(name)s」に更新しました。") % {"name": name or "—"})
+        messages.success(
+            request,
+            _("「%(name)s」の名前で再発行しました。新しい番号は %(code)s です。")
+            % {"name": name or "—", "code": services.format_code(new.code)},
+        )
     return redirect(reverse("accounts:my_data"))
 
 
@@ -115,8 +115,10 @@ def jwks(request):
 
 def _own_certificate(request, course_id: int) -> Certificate:
     certificate = (
-        Certificate.objects.filter(user=request.user, course_id=course_id, revoked_at__isnull=True)
-        .order_by("-issued_on")
+        Certificate.objects.filter(
+            user=request.user, course_id=course_id, revoked_at__isnull=True, superseded_at__isnull=True
+        )
+        .order_by("-pk")
         .first()
     )
     if certificate is None:

@@ -90,6 +90,7 @@ def test_anyone_can_verify_a_certificate_with_the_name_masked(client, completed)
     assert api == {
         "valid": True,
         "revoked": False,
+        "superseded": False,
         "course": completed.title,
         "audience": "general",
         "issued_on": Certificate.objects.get().issued_on.isoformat(),
@@ -158,15 +159,55 @@ def test_the_signed_credential_verifies_with_the_published_key_and_fails_when_al
         verify_jwt(f"{header}.{flipped}.{signature}", jwk)
 
 
-def test_a_name_change_can_be_printed_by_reissuing(client, learner, completed):
+def test_a_name_change_is_reissued_under_a_new_number_and_the_old_one_says_superseded(client, learner, completed):
     LearnerProfile.objects.filter(user=learner).update(display_name="山田 花")
-    code = Certificate.objects.get().code
+    old = Certificate.objects.get()
 
     client.post(reverse("certificates:reissue", args=[completed.pk]))
 
+    new = Certificate.objects.exclude(pk=old.pk).get()
+    assert (new.holder_name, new.replaces_id) == ("山田 花", old.pk) and new.code != old.code
+    old_check = client.get(f"/api/v1/certificates/{old.code}").json()
+    assert (old_check["valid"], old_check["superseded"]) == (False, True)
+    assert client.get(f"/api/v1/certificates/{new.code}").json()["valid"] is True
+    page = client.get(reverse("certificates:verify_code", args=[old.code])).content.decode()
+    assert services.format_code(new.code) in page
+    assert [e.action for e in old.events.all()] == ["issued", "superseded"]
+    assert new.events.get().actor == learner
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("山田\x07太郎", "制御文字"), ("あ" * 200, "60文字以内"), ("\U0002a6a5", "印字できません")],
+)
+def test_a_bad_name_for_a_reissue_is_refused_and_changes_nothing(client, learner, completed, name, message):
+    LearnerProfile.objects.filter(user=learner).update(display_name=name[:60] if len(name) <= 60 else "x")
+    with pytest.raises(services.CertificateError, match=message):
+        services.reissue(Certificate.objects.get(), actor=learner, holder_name=name)
+
+    assert Certificate.objects.count() == 1
+
+
+def test_revoking_needs_a_reason_and_is_audited(completed, db):
+    from accounts.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True)
     certificate = Certificate.objects.get()
-    assert (certificate.code, certificate.holder_name) == (code, "山田 花")
-    assert certificate.reissued_at is not None
+
+    with pytest.raises(services.CertificateError, match="理由を入力してください"):
+        services.revoke(certificate, actor=admin, reason="  ")
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+
+    services.revoke(certificate, actor=admin, reason="本人からの申し出")
+    event = certificate.events.get(action="revoked")
+    assert (event.actor, event.reason) == (admin, "本人からの申し出")
+
+
+def test_overlong_or_malformed_codes_are_simply_unknown(client, db):
+    for code in ("A" * 200, "<script>", "ABCDE-23456-EXTRA"):
+        response = client.get(f"/api/v1/certificates/{code}")
+        assert response.status_code == 200 and response.json()["valid"] is False
 
 
 def test_a_re_download_is_served_without_rendering_again(client, completed, monkeypatch):
@@ -179,3 +220,31 @@ def test_a_re_download_is_served_without_rendering_again(client, completed, monk
 
     assert first.content == second.content
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_an_administrator_revokes_with_a_reason_in_the_admin(client, completed, settings):
+    from accounts.factories import UserFactory
+
+    settings.ADMIN_2FA_EXEMPT_DEMO_ACCOUNTS = True
+    admin = UserFactory(is_superuser=True, is_staff=True, is_demo=True)
+    client.force_login(admin)
+    certificate = Certificate.objects.get()
+    url = reverse("certificates_admin_detail", args=[certificate.code])
+
+    refused = client.post(url, {"action": "revoke", "reason": ""}, follow=True)
+    certificate.refresh_from_db()
+    assert "取り消しの理由を入力してください" in refused.content.decode() and certificate.revoked_at is None
+
+    client.post(url, {"action": "revoke", "reason": "誤って発行"})
+    certificate.refresh_from_db()
+    assert certificate.revoked_reason == "誤って発行"
+    assert client.get(f"/api/v1/certificates/{certificate.code}").json()["revoked"] is True
+
+
+def test_a_learner_cannot_open_the_certificate_admin(client, learner, completed):
+    client.force_login(learner)
+
+    response = client.get(reverse("certificates_admin"))
+
+    assert response.status_code in (302, 403)
