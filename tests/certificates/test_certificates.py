@@ -248,3 +248,14 @@ def test_a_learner_cannot_open_the_certificate_admin(client, learner, completed)
     response = client.get(reverse("certificates_admin"))
 
     assert response.status_code in (302, 403)
+
+
+def test_the_qr_code_on_the_pdf_decodes_to_the_verify_url(client, completed):
+    import zxingcpp
+
+    response = client.get(reverse("certificates:download", args=[completed.pk]))
+    images = PdfReader(io.BytesIO(response.content)).pages[0].images
+
+    decoded = [result.text for image in images for result in zxingcpp.read_barcodes(image.image)]
+
+    assert decoded == [services.verify_url(Certificate.objects.get().code)]
