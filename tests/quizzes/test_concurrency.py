@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from analytics.models import CompletionRecord
+from certificates.models import Certificate
 from courses.models import Enrolment
 from quizzes.models import Attempt
 from quizzes.services import submit
@@ -52,3 +53,4 @@ def test_concurrent_submits_record_one_attempt_and_one_completion(client, learne
     assert Attempt.objects.filter(submitted_at__isnull=False).count() == 1
     assert Enrolment.objects.get(user=learner).completed_at is not None
     assert CompletionRecord.objects.count() == 1
+    assert Certificate.objects.count() == 1  # issued once, in the same transaction
