@@ -68,7 +68,3 @@ def ensure_groups_after_migrate(sender, **kwargs):
     # post_migrate is sent once per app; permissions of later apps exist only at the last one.
     if sender.label == _last_app_with_models():
         ensure_groups()
-
-
-def user_roles(user) -> list[str]:
-    return list(user.groups.values_list("name", flat=True))

@@ -65,9 +65,3 @@ def record_completion(
     except IntegrityError:  # written before (a retry) or by a concurrent request: count it once
         return CompletionRecord.objects.get(source_key=source_key), False
     return record, True
-
-
-def total_completions(**filters) -> int:
-    from django.db.models import Sum
-
-    return CompletionRecord.objects.filter(**filters).aggregate(total=Sum("count"))["total"] or 0

@@ -5,7 +5,6 @@ Held in memory as immutable tuples so that looking up a label costs no query.
 
 import csv
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -81,11 +80,6 @@ def prefecture_label(code: str) -> str:
 
 def is_valid_prefecture(code: str, allow_no_answer: bool = True) -> bool:
     return code in PREFECTURES_BY_CODE or (allow_no_answer and code == PREFECTURE_NOT_ANSWERED)
-
-
-@cache
-def _choice_codes(enum) -> frozenset[str]:
-    return frozenset(enum.values)
 
 
 def choices_out(enum) -> list[dict[str, str]]:

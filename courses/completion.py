@@ -44,10 +44,6 @@ def register_condition(key: str, label: str, check: Check) -> None:
     _CONDITIONS[key] = Condition(key, label, check)
 
 
-def unregister_condition(key: str) -> None:
-    _CONDITIONS.pop(key, None)
-
-
 def evaluate(rule: str, user, course_id: int, done: frozenset[int], required: frozenset[int]) -> list[ConditionResult]:
     results = []
     for key in RULES[rule]:

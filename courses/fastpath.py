@@ -203,6 +203,7 @@ def eligible(request, path: str):
         return None
     from courses.services import OUTLINE_VERSION_KEY
     from home.services import CACHE_VERSION_KEY as HELP_VERSION_KEY
+    from home.services import help_resources_version
 
     candidate = _local_maps_any().get(path)
     session_key = _session_cache_key(request)
@@ -228,7 +229,10 @@ def eligible(request, path: str):
         found.update(cache.get_many(extra))
     if user_id is not None and found.get(user_cache_key(user_id)) is not None:
         request._prefetch_token = prefetch(user_id, found[user_cache_key(user_id)])
-    versions = (found.get(OUTLINE_VERSION_KEY) or outline_version(), found.get(HELP_VERSION_KEY) or help_version())
+    versions = (
+        found.get(OUTLINE_VERSION_KEY) or outline_version(),
+        found.get(HELP_VERSION_KEY) or help_resources_version(),
+    )
     match = lesson_map(versions[0]).get(path)
     if match is None:
         return None
@@ -254,12 +258,6 @@ def _remember_hint(session_key: str | None, user_id: str | None) -> None:
 
 def _local_maps_any() -> dict[str, tuple[int, int]]:
     return next(iter(_local_maps.values()), {})
-
-
-def help_version() -> str:
-    from home.services import help_resources_version
-
-    return help_resources_version()
 
 
 def _build_shell(request, lesson: LessonPage, outline, versions: tuple[str, str]) -> Shell:

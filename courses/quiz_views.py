@@ -17,10 +17,7 @@ from quizzes.models import Attempt, Question
 
 
 def _refuse(request, page, message, status=403):
-    response = TemplateResponse(
-        request, "quizzes/refused.html", {"page": page, "message": message, "hide_footer_help": False}, status=status
-    )
-    return response
+    return TemplateResponse(request, "quizzes/refused.html", {"page": page, "message": message}, status=status)
 
 
 def _enrolment(request, page):
