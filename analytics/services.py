@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from analytics import cube
 from analytics.models import CompletionRecord, CompletionSource
 from core import dates
 
@@ -38,7 +39,7 @@ def record_completion(
 
     Call it inside the caller's transaction so that the completion and its record commit together.
     """
-    if count < 1:
+    if count < 1 and not (source == CompletionSource.REPORT_CORRECTION and count != 0):
         raise ValueError("count must be at least 1")
     try:
         with transaction.atomic():
@@ -62,6 +63,21 @@ def record_completion(
                 sex=dimensions.sex,
                 organisation=dimensions.organisation,
             )
+            # The pre-aggregated counts move in the same transaction: exact at every commit.
+            cube.add_fact(fact_of(record))
     except IntegrityError:  # written before (a retry) or by a concurrent request: count it once
         return CompletionRecord.objects.get(source_key=source_key), False
     return record, True
+
+
+def fact_of(record: CompletionRecord) -> cube.Fact:
+    return cube.Fact(
+        completed_on=record.completed_on,
+        prefecture=record.prefecture,
+        sector=record.sector,
+        audience=record.audience,
+        delivery=record.delivery,
+        age=cube.age_value(record.age_band, record.school_grade),
+        count=record.count,
+        synthetic=record.is_synthetic,
+    )

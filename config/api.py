@@ -6,6 +6,7 @@ Each app adds its router here; the OpenAPI description is at /api/v1/openapi.jso
 from django.conf import settings
 from ninja import NinjaAPI, Router, Schema
 
+from analytics.api import router as analytics_router
 from certificates.api import router as certificates_router
 from core import reference
 
@@ -72,3 +73,4 @@ def age_bands(request):
 
 api.add_router("/", core_router)
 api.add_router("/", certificates_router)
+api.add_router("/", analytics_router)

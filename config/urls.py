@@ -48,6 +48,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("learn/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
+    path("", include("analytics.urls")),
     *wagtail_page_urls,
     prefix_default_language=False,
 )

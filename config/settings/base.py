@@ -31,6 +31,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = env_bool("DEBUG", False)
+IS_PRODUCTION = False  # production.py sets True; guards demo-data commands
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import env, env_bool, env_list
 
 DEBUG = False
+IS_PRODUCTION = True
 
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:

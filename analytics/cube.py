@@ -1,0 +1,244 @@
+"""Pre-aggregated completion counts: which rows a completion increments, and how a query reads them.
+
+Five dimensions: prefecture, sector, audience, delivery and age (the age band, or the school
+grade for a pupil). A *cuboid* is a subset of them, numbered by a bit mask. Every completion adds
+its count to one row of every cuboid by month (32 rows) and of every cuboid of at most two
+dimensions by day (16 rows), in one INSERT … ON CONFLICT DO UPDATE statement inside the
+completion's transaction, so the counts are exact at every commit.
+
+A query needs the dimensions it groups by or filters on; it reads the cuboid of exactly those
+(the smallest table that answers it), whole months from the month rows, and the days at the
+edges of a date range from the day rows (or, for three or more dimensions, from the records
+themselves, which is exact but slower).
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+DIMENSIONS = ("prefecture", "sector", "audience", "delivery", "age_band")
+COLUMNS = {
+    "prefecture": "prefecture",
+    "sector": "sector",
+    "audience": "audience",
+    "delivery": "delivery",
+    "age_band": "age",
+}
+TIME_GROUPS = ("month", "fiscal_year")
+DAY_GRAIN_MAX_DIMENSIONS = 2
+ALL_CUBOIDS = range(1 << len(DIMENSIONS))
+DAY_CUBOIDS = [c for c in ALL_CUBOIDS if c.bit_count() <= DAY_GRAIN_MAX_DIMENSIONS]
+TABLE = "analytics_aggregatecount"
+AGG_COLUMNS = ("cuboid", "grain", "period", "prefecture", "sector", "audience", "delivery", "age", "count", "synthetic")
+
+
+def cuboid_of(dimensions: Iterable[str]) -> int:
+    wanted = set(dimensions)
+    return sum(1 << i for i, name in enumerate(DIMENSIONS) if name in wanted)
+
+
+def dimensions_of(cuboid: int) -> list[str]:
+    return [name for i, name in enumerate(DIMENSIONS) if cuboid & (1 << i)]
+
+
+def age_value(age_band: str, school_grade: str) -> str:
+    """The age dimension: the age band, or for a pupil the school grade (prefixed "grade_")."""
+    if school_grade:
+        return f"grade_{school_grade}"
+    return age_band or "no_answer"
+
+
+@dataclass(frozen=True)
+class Fact:
+    completed_on: datetime.date
+    prefecture: str
+    sector: str
+    audience: str
+    delivery: str
+    age: str
+    count: int
+    synthetic: bool
+
+    def value(self, dimension: str) -> str:
+        return getattr(self, COLUMNS[dimension])
+
+
+def rows_for(fact: Fact) -> list[tuple]:
+    """The aggregate rows one completion adds to, sorted so concurrent writers lock in one order."""
+    month = fact.completed_on.replace(day=1)
+    synthetic = fact.count if fact.synthetic else 0
+    rows = []
+    for grain, period, cuboids in (("m", month, ALL_CUBOIDS), ("d", fact.completed_on, DAY_CUBOIDS)):
+        for cuboid in cuboids:
+            values = [fact.value(d) if cuboid & (1 << i) else "" for i, d in enumerate(DIMENSIONS)]
+            rows.append((cuboid, grain, period, *values, fact.count, synthetic))
+    rows.sort(key=lambda row: row[:8])
+    return rows
+
+
+def increment(rows: Sequence[tuple]) -> None:
+    """Add rows to the aggregates in one statement (PostgreSQL and SQLite both support it)."""
+    if not rows:
+        return
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(AGG_COLUMNS)) + ")"] * len(rows))
+    keys = ", ".join(AGG_COLUMNS[:8])
+    sql = (
+        f"INSERT INTO {TABLE} ({', '.join(AGG_COLUMNS)}) VALUES {placeholders} "  # noqa: S608 — table and column names are constants, values are bound
+        f"ON CONFLICT ({keys}) DO UPDATE SET count = {TABLE}.count + excluded.count, "
+        f"synthetic = {TABLE}.synthetic + excluded.synthetic"
+    )
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def add_fact(fact: Fact) -> None:
+    increment(rows_for(fact))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Whole months [first, last] (None = open-ended) plus edge day ranges."""
+
+    months: bool
+    first: datetime.date | None
+    last: datetime.date | None
+    edges: tuple[tuple[datetime.date, datetime.date], ...]
+
+
+def split_range(date_from: datetime.date | None, date_to: datetime.date | None) -> Span:
+    lo, hi, edges = date_from, date_to, []
+    if lo is not None and lo.day != 1:
+        end = next_month(lo) - datetime.timedelta(days=1)
+        if hi is not None and hi <= end:
+            return Span(False, None, None, ((lo, hi),))
+        edges.append((lo, end))
+        lo = next_month(lo)
+    if hi is not None and hi != next_month(hi) - datetime.timedelta(days=1):
+        edges.append((month_start(hi), hi))
+        hi = month_start(hi) - datetime.timedelta(days=1)
+    last = month_start(hi) if hi is not None else None
+    months = not (lo is not None and last is not None and lo > last)
+    return Span(months, lo, last, tuple(edges))
+
+
+def fiscal_year_of(month: datetime.date) -> int:
+    return month.year if month.month >= 4 else month.year - 1
+
+
+def _time_key(period: datetime.date, time_group: str | None):
+    if time_group == "month":
+        return period.strftime("%Y-%m")
+    if time_group == "fiscal_year":
+        return fiscal_year_of(period)
+    return None
+
+
+def query(
+    *,
+    group_by: Sequence[str],
+    filters: dict[str, Sequence[str]],
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> dict[tuple, list[int]]:
+    """{(values in group_by order): [count, synthetic]} — exact, from the aggregates."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    from analytics.models import AggregateCount
+
+    dims = [g for g in group_by if g in DIMENSIONS]
+    time_groups = [g for g in group_by if g in TIME_GROUPS]
+    time_group = time_groups[0] if time_groups else None
+    cuboid = cuboid_of([*dims, *filters])
+    result: dict[tuple, list[int]] = {}
+
+    def add(rows, value_names):
+        for row in rows:
+            key = []
+            for name in group_by:
+                if name in TIME_GROUPS:
+                    key.append(_time_key(row["month"], name))
+                else:
+                    key.append(row[value_names[name]])
+            cell = result.setdefault(tuple(key), [0, 0])
+            cell[0] += row["n"]
+            cell[1] += row["syn"] or 0
+
+    def narrowed(qs, names):
+        for dimension, values in filters.items():
+            qs = qs.filter(**{f"{names[dimension]}__in": list(values)})
+        return qs
+
+    value_columns = [COLUMNS[d] for d in dims]
+    span = split_range(date_from, date_to)
+    if span.months:
+        qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="m"), COLUMNS)
+        if span.first:
+            qs = qs.filter(period__gte=span.first)
+        if span.last:
+            qs = qs.filter(period__lte=span.last)
+        fields = [*value_columns, *(["period"] if time_group else [])]
+        rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
+        add(({**row, "month": row.get("period")} for row in rows), COLUMNS)
+    for first, last in span.edges:
+        if cuboid in DAY_CUBOIDS:
+            qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="d"), COLUMNS)
+            qs = qs.filter(period__gte=first, period__lte=last)
+            if time_group:
+                qs = qs.annotate(month=TruncMonth("period"))
+            fields = [*value_columns, *(["month"] if time_group else [])]
+            rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
+            add(rows, COLUMNS)
+        else:
+            add(_records_between(first, last, dims, filters, time_group), RECORD_NAMES)
+    return {key: cell for key, cell in result.items() if cell[0] != 0}
+
+
+RECORD_NAMES = {
+    "prefecture": "prefecture",
+    "sector": "sector",
+    "audience": "audience",
+    "delivery": "delivery",
+    "age_band": "age",
+}
+
+
+def _records_between(first, last, dims, filters, time_group):
+    """The exact fallback for edge days when a query needs three or more dimensions."""
+    from django.db.models import Case, F, Q, Sum, Value, When
+    from django.db.models.functions import Concat, TruncMonth
+
+    from analytics.models import CompletionRecord
+
+    qs = CompletionRecord.objects.filter(completed_on__gte=first, completed_on__lte=last).annotate(
+        age=Case(
+            When(~Q(school_grade=""), then=Concat(Value("grade_"), F("school_grade"))),
+            When(age_band="", then=Value("no_answer")),
+            default=F("age_band"),
+        )
+    )
+    for dimension, values in filters.items():
+        qs = qs.filter(**{f"{RECORD_NAMES[dimension]}__in": list(values)})
+    fields = [RECORD_NAMES[d] for d in dims]
+    if time_group:
+        qs = qs.annotate(month=TruncMonth("completed_on"))
+        fields.append("month")
+    return (
+        qs.values(*fields)
+        .annotate(n=Sum("count"), syn=Sum(Case(When(is_synthetic=True, then=F("count")), default=Value(0))))
+        .order_by()
+    )

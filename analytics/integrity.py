@@ -1,0 +1,148 @@
+"""Recompute the aggregates from the completion records: to verify them, or to add a bulk load.
+
+The same SELECT serves both, so what `verify_stats` checks is exactly what the bulk path writes.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from analytics import cube
+
+RECORDS = "analytics_completionrecord"
+AGE_SQL = (
+    "CASE WHEN school_grade <> '' THEN 'grade_' || school_grade WHEN age_band = '' THEN 'no_answer' ELSE age_band END"
+)
+SQL_COLUMNS = {
+    "prefecture": "prefecture",
+    "sector": "sector",
+    "audience": "audience",
+    "delivery": "delivery",
+    "age_band": AGE_SQL,
+}
+
+
+def _period_sql(grain: str) -> str:
+    if grain == "d":
+        return "completed_on"
+    if connection.vendor == "postgresql":
+        return "CAST(date_trunc('month', completed_on) AS date)"
+    return "date(completed_on, 'start of month')"
+
+
+def computed_select(cuboid: int, grain: str, where: str = "") -> str:
+    """SELECT of the aggregate rows of one cuboid and grain, computed from the records."""
+    period = _period_sql(grain)
+    values = [SQL_COLUMNS[d] if cuboid & (1 << i) else "''" for i, d in enumerate(cube.DIMENSIONS)]
+    grouped = [period, *(SQL_COLUMNS[d] for d in cube.dimensions_of(cuboid))]
+    return (
+        f"SELECT {cuboid}, '{grain}', {period}, {', '.join(values)}, SUM(count), "  # noqa: S608 — table and column names are constants, values are bound
+        f"SUM(CASE WHEN is_synthetic THEN count ELSE 0 END) FROM {RECORDS} "
+        f"WHERE {where or '1=1'} GROUP BY {', '.join(grouped)} HAVING SUM(count) <> 0"
+    )
+
+
+def grains():
+    for cuboid in cube.ALL_CUBOIDS:
+        yield cuboid, "m"
+    for cuboid in cube.DAY_CUBOIDS:
+        yield cuboid, "d"
+
+
+def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: str) -> None:
+    """Add a bulk load to the aggregates: the records with first_id <= id <= last_id whose
+    source_key starts with the prefix (so a real completion committed meanwhile, which has
+    already counted itself, is not counted again)."""
+    table = cube.TABLE
+    keys = ", ".join(cube.AGG_COLUMNS[:8])
+    prefix = source_key_prefix.replace("'", "")
+    where = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for grain in ("m", "d"):
+                cursor.execute(_grouping_sets_insert(grain, where))
+        return
+    with connection.cursor() as cursor:
+        for cuboid, grain in grains():
+            select = computed_select(cuboid, grain, where)
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) {select} "
+                f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
+                f"synthetic = {table}.synthetic + excluded.synthetic"
+            )
+
+
+def _grouping_sets_insert(grain: str, where: str) -> str:
+    """PostgreSQL: every cuboid of one grain in one pass (GROUPING SETS)."""
+    table = cube.TABLE
+    cuboids = cube.ALL_CUBOIDS if grain == "m" else cube.DAY_CUBOIDS
+    short = {"prefecture": "p", "sector": "s", "audience": "a", "delivery": "d", "age_band": "g"}
+    sets = ", ".join("(" + ", ".join(short[d] for d in cube.dimensions_of(c)) + ")" for c in cuboids)
+    keys = ", ".join(cube.AGG_COLUMNS[:8])
+    return (
+        f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) "  # noqa: S608 — table and column names are constants, values are bound
+        f"SELECT 31 - GROUPING(g, d, a, s, p), '{grain}', period, COALESCE(p, ''), COALESCE(s, ''), "
+        f"COALESCE(a, ''), COALESCE(d, ''), COALESCE(g, ''), SUM(n), SUM(syn) FROM ("
+        f"SELECT {_period_sql(grain)} AS period, prefecture AS p, sector AS s, audience AS a, delivery AS d, "
+        f"{AGE_SQL} AS g, count AS n, CASE WHEN is_synthetic THEN count ELSE 0 END AS syn "
+        f"FROM {RECORDS} WHERE {where}) r GROUP BY period, GROUPING SETS ({sets}) HAVING SUM(n) <> 0 "
+        f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
+        f"synthetic = {table}.synthetic + excluded.synthetic"
+    )
+
+
+@dataclass(frozen=True)
+class Difference:
+    cuboid: int
+    grain: str
+    period: str
+    values: tuple[str, ...]
+    expected: tuple[int, int] | None
+    stored: tuple[int, int] | None
+
+    def describe(self) -> str:
+        dims = ", ".join(
+            f"{name}={value}" for name, value in zip(cube.DIMENSIONS, self.values, strict=True) if value != ""
+        )
+        expected = "—" if self.expected is None else f"{self.expected[0]} (synthetic {self.expected[1]})"
+        stored = "—" if self.stored is None else f"{self.stored[0]} (synthetic {self.stored[1]})"
+        return (
+            f"cuboid {self.cuboid} [{self.grain}] {self.period} {dims or '(total)'}: "
+            f"records say {expected}, aggregate says {stored}"
+        )
+
+
+def differences(limit: int = 1000) -> list[Difference]:
+    """Every aggregate cell that disagrees with the records (either way), up to `limit`."""
+    table = cube.TABLE
+    found: list[Difference] = []
+    with connection.cursor() as cursor:
+        for cuboid, grain in grains():
+            stored = (
+                f"SELECT cuboid, grain, period, prefecture, sector, audience, delivery, age, count, synthetic "  # noqa: S608 — table and column names are constants, values are bound
+                f"FROM {table} WHERE cuboid = {cuboid} AND grain = '{grain}' AND (count <> 0 OR synthetic <> 0)"
+            )
+            computed = computed_select(cuboid, grain)
+            for label, left, right in (("expected", computed, stored), ("stored", stored, computed)):
+                cursor.execute(f"SELECT * FROM ({left}) a EXCEPT SELECT * FROM ({right}) b")  # noqa: S608 — table and column names are constants, values are bound
+                for row in cursor.fetchall():
+                    key = (cuboid, grain, str(row[2])[:10], tuple(row[3:8]))
+                    existing = next((d for d in found if (d.cuboid, d.grain, d.period, d.values) == key), None)
+                    pair = (int(row[8]), int(row[9]))
+                    if existing is None:
+                        found.append(
+                            Difference(
+                                *key,
+                                expected=pair if label == "expected" else None,
+                                stored=pair if label == "stored" else None,
+                            )
+                        )
+                    else:
+                        found[found.index(existing)] = Difference(
+                            *key,
+                            expected=existing.expected or (pair if label == "expected" else None),
+                            stored=existing.stored or (pair if label == "stored" else None),
+                        )
+                    if len(found) >= limit:
+                        return found
+    return found

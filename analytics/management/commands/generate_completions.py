@@ -1,0 +1,108 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from analytics import integrity, synthetic
+from analytics.models import CompletionRecord, CompletionSource
+
+FIELDS = (
+    "completed_on", "fiscal_year", "prefecture", "sector", "audience", "delivery", "age_band", "school_grade",
+    "sex", "course_id", "course_title",
+)  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "デモ・性能測定用の修了記録（デモデータの印付き）を生成します。Generate synthetic completion records."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True, help="生成する件数 (1〜50,000,000)")
+        parser.add_argument("--seed", type=int, default=1, help="乱数の種。同じ種は同じデータになります。")
+        parser.add_argument("--batch", type=int, default=200_000)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="本番設定でも生成する（通常は拒否します）。",
+        )
+        parser.add_argument("--quiet", action="store_true", help="進捗を表示しない")
+
+    def handle(self, *args, count, seed, batch, allow_production, quiet, **options):
+        if getattr(settings, "IS_PRODUCTION", False) and not allow_production:
+            raise CommandError(
+                "本番環境ではデモデータを生成できません。どうしても必要な場合は --allow-production を付けてください。"
+                " (Refusing to generate synthetic data in production without --allow-production.)"
+            )
+        if not 1 <= count <= 50_000_000:
+            raise CommandError("--count は 1 から 50,000,000 までの数で指定してください。")
+        if not 1_000 <= batch <= 2_000_000:
+            raise CommandError("--batch は 1,000 から 2,000,000 までの数で指定してください。")
+        prefix = f"synthetic:{seed}:"
+        if CompletionRecord.objects.filter(source_key__startswith=prefix).exists():
+            raise CommandError(
+                f"種 {seed} のデモデータはすでにあります。別の --seed を指定してください。"
+                f" (Synthetic data with seed {seed} already exists; choose another --seed.)"
+            )
+        started = time.monotonic()
+        written = 0
+        for rows in synthetic.generate(count, seed, batch):
+            with transaction.atomic():
+                first_id, last_id = self._insert(rows, prefix, written)
+                integrity.add_records_to_aggregates(first_id, last_id, source_key_prefix=prefix)
+            written += len(rows)
+            if not quiet:
+                self._progress(written, count, started)
+        if not quiet:
+            self.stderr.write("\n")
+        self.stdout.write(
+            f"デモデータ {written:,} 件を生成しました（{time.monotonic() - started:.1f} 秒）。"
+            f" Generated {written:,} synthetic records."
+        )
+
+    def _progress(self, written, count, started):
+        width = 30
+        filled = int(width * written / count)
+        elapsed = time.monotonic() - started
+        eta = elapsed / written * (count - written) if written else 0
+        self.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {written:,}/{count:,} "
+            f"{written / count:6.1%}  経過 {elapsed:5.0f}s  残り約 {eta:5.0f}s",
+            ending="",
+        )
+        self.stderr.flush()
+
+    def _insert(self, rows, prefix, offset):
+        now = timezone.now()
+        if connection.vendor == "postgresql":
+            columns = ("source_key", "source", "count", "is_synthetic", "municipality", "organisation",
+                       "curriculum_version", "created_at", *FIELDS)  # fmt: skip
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence('analytics_completionrecord', 'id'))")
+                with cursor.cursor.copy(f"COPY analytics_completionrecord ({', '.join(columns)}) FROM STDIN") as copy:
+                    for i, row in enumerate(rows, start=offset):
+                        copy.write_row(
+                            (f"{prefix}{i:09d}", CompletionSource.SYNTHETIC, 1, True, "", "", "1.0", now, *row)
+                        )
+                cursor.execute(
+                    "SELECT min(id), max(id) FROM analytics_completionrecord "
+                    "WHERE source_key >= %s AND source_key <= %s",
+                    [f"{prefix}{offset:09d}", f"{prefix}{offset + len(rows) - 1:09d}"],
+                )
+                return cursor.fetchone()
+        objects = [
+            CompletionRecord(
+                source_key=f"{prefix}{i:09d}",
+                source=CompletionSource.SYNTHETIC,
+                is_synthetic=True,
+                curriculum_version="1.0",
+                **dict(zip(FIELDS, row, strict=True)),
+            )
+            for i, row in enumerate(rows, start=offset)
+        ]
+        CompletionRecord.objects.bulk_create(objects, batch_size=2000)
+        keys = [f"{prefix}{offset:09d}", f"{prefix}{offset + len(rows) - 1:09d}"]
+        bounds = CompletionRecord.objects.filter(source_key__gte=keys[0], source_key__lte=keys[1])
+        return bounds.order_by("id").values_list("id", flat=True).first(), bounds.order_by("-id").values_list(
+            "id", flat=True
+        ).first()

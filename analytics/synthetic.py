@@ -1,0 +1,147 @@
+"""Realistic synthetic completion records for demos and benchmarks (flagged synthetic).
+
+Prefectures are weighted by the 2020 census population; the audience decides plausible sectors,
+deliveries and ages (children come through school classes with a school grade; staff through
+workplaces and local governments); dates spread over the fiscal years from FY2024 to today with a
+peak in May (the awareness month) and a smaller one in the autumn.
+"""
+
+import datetime
+import random
+from collections.abc import Iterator
+
+from django.utils import timezone
+
+from core import dates, reference
+
+FIRST_DAY = datetime.date(2024, 4, 1)
+MONTH_WEIGHT = {1: 0.8, 2: 0.8, 3: 0.7, 4: 1.0, 5: 2.6, 6: 1.3, 7: 1.0, 8: 0.6, 9: 1.0, 10: 1.3, 11: 1.1, 12: 0.8}
+AUDIENCES = (("general", 62), ("staff", 28), ("children", 10))
+SECTORS = {
+    "general": (
+        ("resident", 46),
+        ("business", 18),
+        ("student", 10),
+        ("npo", 6),
+        ("commissioner", 4),
+        ("welfare", 4),
+        ("health", 3),
+        ("other", 4),
+        ("no_answer", 5),
+    ),
+    "staff": (
+        ("gov_local", 34),
+        ("gov_national", 4),
+        ("education", 14),
+        ("health", 12),
+        ("welfare", 16),
+        ("commissioner", 6),
+        ("professional", 6),
+        ("police_fire", 4),
+        ("business", 4),
+    ),
+    "children": (("pupil", 100),),
+}
+DELIVERIES = {
+    "general": (("online", 70), ("municipal", 22), ("workplace", 8)),
+    "staff": (("online", 35), ("municipal", 25), ("workplace", 40)),
+    "children": (("school", 92), ("online", 8)),
+}
+AGES = (
+    ("16-19", 6),
+    ("20s", 12),
+    ("30s", 15),
+    ("40s", 19),
+    ("50s", 19),
+    ("60s", 14),
+    ("70s", 8),
+    ("80+", 2),
+    ("no_answer", 5),
+)
+GRADES = (("e5", 30), ("e6", 30), ("j1", 14), ("j2", 13), ("j3", 10), ("other", 3))
+SEXES = (("female", 50), ("male", 42), ("other", 1), ("no_answer", 7))
+COURSE_OF = {
+    "general": (1, "つながりサポーター講座（一般向け）"),
+    "staff": (2, "職員向け講座"),
+    "children": (3, "こども向け講座"),
+}
+
+
+def _cum(pairs):
+    total, out = 0, []
+    for _, weight in pairs:
+        total += weight
+        out.append(total)
+    return [value for value, _ in pairs], out
+
+
+def days_until(last: datetime.date) -> tuple[list[datetime.date], list[float]]:
+    days, cum, total = [], [], 0.0
+    day = FIRST_DAY
+    while day <= last:
+        weight = MONTH_WEIGHT[day.month] * (0.6 if day.weekday() >= 5 else 1.0)
+        total += weight
+        days.append(day)
+        cum.append(total)
+        day += datetime.timedelta(days=1)
+    return days, cum
+
+
+def generate(count: int, seed: int, batch: int = 100_000) -> Iterator[list[tuple]]:
+    """Yield batches of row tuples: (completed_on, fiscal_year, prefecture, sector, audience, delivery,
+    age_band, school_grade, sex, course_id, course_title)."""
+    rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not secrets
+    prefectures = [p.code for p in reference.PREFECTURES]
+    pref_cum = list(_accumulate(p.population_2020 for p in reference.PREFECTURES))
+    days, day_cum = days_until(timezone.localdate())
+    fiscal = {day: dates.fiscal_year(day) for day in {d.replace(day=1) for d in days}}
+    audiences, audience_cum = _cum(AUDIENCES)
+    tables = {a: (_cum(SECTORS[a]), _cum(DELIVERIES[a])) for a in SECTORS}
+    ages, age_cum = _cum(AGES)
+    grades, grade_cum = _cum(GRADES)
+    sexes, sex_cum = _cum(SEXES)
+    done = 0
+    while done < count:
+        n = min(batch, count - done)
+        chosen_days = rng.choices(days, cum_weights=day_cum, k=n)
+        chosen_prefs = rng.choices(prefectures, cum_weights=pref_cum, k=n)
+        chosen_audiences = rng.choices(audiences, cum_weights=audience_cum, k=n)
+        chosen_ages = rng.choices(ages, cum_weights=age_cum, k=n)
+        chosen_grades = rng.choices(grades, cum_weights=grade_cum, k=n)
+        chosen_sexes = rng.choices(sexes, cum_weights=sex_cum, k=n)
+        rows = []
+        for i in range(n):
+            audience = chosen_audiences[i]
+            (sector_values, sector_cum), (delivery_values, delivery_cum) = tables[audience]
+            sector = rng.choices(sector_values, cum_weights=sector_cum)[0] if len(sector_values) > 1 else "pupil"
+            delivery = rng.choices(delivery_values, cum_weights=delivery_cum)[0]
+            day = chosen_days[i]
+            course_id, title = COURSE_OF[audience]
+            if audience == "children":
+                age_band, grade = "", chosen_grades[i]
+            else:
+                age_band, grade = chosen_ages[i], ""
+            rows.append(
+                (
+                    day,
+                    fiscal[day.replace(day=1)],
+                    chosen_prefs[i],
+                    sector,
+                    audience,
+                    delivery,
+                    age_band,
+                    grade,
+                    chosen_sexes[i],
+                    course_id,
+                    title,
+                )
+            )
+        done += n
+        yield rows
+
+
+def _accumulate(values):
+    total = 0
+    for value in values:
+        total += value
+        yield total

@@ -1,0 +1,64 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+
+from analytics import integrity, stats
+from analytics.models import AggregateCount, CompletionRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generate_completions_is_realistic_flagged_and_exact():
+    err = io.StringIO()
+    call_command("generate_completions", count=3000, seed=5, batch=1000, stderr=err)
+    assert "3,000/3,000" in err.getvalue()  # the progress bar reached the end
+    assert CompletionRecord.objects.filter(is_synthetic=True).aggregate(n=Sum("count"))["n"] == 3000
+    assert integrity.differences() == []
+    result = stats.compute(stats.parse({"group_by": "prefecture"}), stats.Scope(True, None))
+    by_pref = {row["prefecture"]: row["count"] for row in result.rows}
+    assert by_pref["13"] > by_pref["31"] * 5  # Tokyo vs Tottori: weighted by population
+    assert result.synthetic == 3000
+    months = stats.compute(stats.parse({"group_by": "month"}), stats.Scope(True, None)).rows
+    may = sum(r["count"] for r in months if r["month"].endswith("-05"))
+    august = sum(r["count"] for r in months if r["month"].endswith("-08"))
+    assert may > 2 * august  # the awareness month
+    pupils = CompletionRecord.objects.filter(audience="children")
+    assert pupils.exists() and not pupils.exclude(sector="pupil").exists()
+    assert not pupils.filter(school_grade="").exists()
+
+
+def test_same_seed_twice_is_refused_and_changes_nothing():
+    call_command("generate_completions", count=100, seed=9, batch=1000, quiet=True)
+    before = AggregateCount.objects.aggregate(n=Sum("count"))["n"]
+    with pytest.raises(CommandError, match="すでにあります"):
+        call_command("generate_completions", count=100, seed=9, quiet=True)
+    assert AggregateCount.objects.aggregate(n=Sum("count"))["n"] == before
+
+
+def test_production_refuses_without_the_flag(settings):
+    settings.IS_PRODUCTION = True
+    with pytest.raises(CommandError, match="本番環境"):
+        call_command("generate_completions", count=10, quiet=True)
+    assert not CompletionRecord.objects.exists()
+    call_command("generate_completions", count=10, allow_production=True, quiet=True)
+    assert CompletionRecord.objects.count() == 10
+
+
+@pytest.mark.parametrize("count", [0, -5, 60_000_000])
+def test_bad_counts_are_refused(count):
+    with pytest.raises(CommandError, match="--count"):
+        call_command("generate_completions", count=count, quiet=True)
+
+
+def test_verify_stats_passes_then_fails_on_tampering():
+    call_command("generate_completions", count=500, seed=2, quiet=True)
+    out = io.StringIO()
+    call_command("verify_stats", stdout=out)
+    assert "一致しました" in out.getvalue()
+    AggregateCount.objects.filter(cuboid=0, grain="m").update(count=0)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="一致しません"):
+        call_command("verify_stats", stderr=err)
+    assert "(total)" in err.getvalue()
