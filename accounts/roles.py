@@ -25,9 +25,12 @@ SNIPPET_PERMISSIONS = [
     for action in ("add", "change", "delete")
 ]
 
+# The certificate template: editors add and change it (no delete: issued certificates keep its versions).
+CERTIFICATE_TEMPLATE_PERMISSIONS = ["certificates.add_certificatetemplate", "certificates.change_certificatetemplate"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    EDITOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS],
-    MODERATOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS],
+    EDITOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS, *CERTIFICATE_TEMPLATE_PERMISSIONS],
+    MODERATOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS, *CERTIFICATE_TEMPLATE_PERMISSIONS],
     TEACHER: ["accounts.run_class_sessions"],
     ORGANISATION_LEADER: ["accounts.lead_organisation"],
     LECTURER: ["accounts.file_session_reports"],

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from certificates import services
-from certificates.models import Certificate
+from certificates.models import BulkDownload, Certificate
 
 VERIFY_LIMIT_PER_MINUTE = 30
 
@@ -124,3 +124,62 @@ def _own_certificate(request, course_id: int) -> Certificate:
     if certificate is None:
         raise Http404
     return certificate
+
+
+def _own_bulk(request, public_id) -> BulkDownload:
+    bulk = BulkDownload.objects.filter(public_id=public_id, requested_by=request.user).first()
+    if bulk is None:
+        raise Http404
+    return bulk
+
+
+def _bulk_state(bulk: BulkDownload) -> dict:
+    from certificates.bulk import is_expired
+
+    expired = is_expired(bulk) or (bulk.status == BulkDownload.Status.DONE and not bulk.file)
+    return {
+        "status": bulk.status,
+        "status_label": str(bulk.get_status_display()),
+        "done": bulk.done,
+        "total": bulk.total,
+        "skipped": bulk.skipped,
+        "percent": bulk.percent,
+        "expired": expired,
+        "download_url": reverse("certificates:bulk_file", args=[bulk.public_id])
+        if bulk.status == BulkDownload.Status.DONE and not expired
+        else None,
+        "error": bulk.error,
+    }
+
+
+@login_required
+@never_cache
+def bulk_status(request, public_id):
+    """The requester follows the zip being built (static/js/bulk-download.js polls bulk_progress)."""
+    bulk = _own_bulk(request, public_id)
+    return render(request, "certificates/bulk_status.html", {"bulk": bulk, "state": _bulk_state(bulk)})
+
+
+@login_required
+@never_cache
+def bulk_progress(request, public_id):
+    from django.http import JsonResponse
+
+    return JsonResponse(_bulk_state(_own_bulk(request, public_id)))
+
+
+@login_required
+@never_cache
+def bulk_file(request, public_id):
+    """The finished zip, for the person who asked for it only (anyone else: 404)."""
+    from django.http import FileResponse
+
+    from certificates.bulk import zip_filename
+
+    bulk = _own_bulk(request, public_id)
+    state = _bulk_state(bulk)
+    if state["download_url"] is None:
+        raise Http404
+    return FileResponse(
+        bulk.file.open("rb"), as_attachment=True, filename=zip_filename(bulk), content_type="application/zip"
+    )

@@ -6,9 +6,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from certificates import services
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateTemplate
 
 PERMISSION = "certificates.change_certificate"
 
@@ -76,3 +79,48 @@ def register_certificate_menu_item():
     return CertificateMenuItem(
         gettext_lazy("修了証"), reverse("certificates_admin"), icon_name="doc-full-inverse", order=400
     )
+
+
+class _WithoutAutosave:
+    """Wagtail autosaves revision-enabled snippets while the editor types. Without a draft state
+    that would make half-typed designs live (and freeze them as versions): saving the template is
+    a deliberate act here, after checking the live preview."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.autosave_enabled = False
+
+
+class CertificateTemplateCreateView(_WithoutAutosave, CreateView):
+    pass
+
+
+class CertificateTemplateEditView(_WithoutAutosave, EditView):
+    pass
+
+
+class CertificateTemplateViewSet(SnippetViewSet):
+    """Editors design the certificate here; the preview panel shows a sample PDF (見本) with the
+    values typed so far, before saving."""
+
+    model = CertificateTemplate
+    add_view_class = CertificateTemplateCreateView
+    edit_view_class = CertificateTemplateEditView
+    icon = "doc-full"
+    menu_label = gettext_lazy("修了証テンプレート")
+    menu_order = 410
+    add_to_admin_menu = True
+    list_display = ["name", "is_active", "title", "issuer_name"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("is_active"),
+        MultiFieldPanel(
+            [FieldPanel("title"), FieldPanel("subtitle"), FieldPanel("body"), FieldPanel("issuer_name")],
+            heading=gettext_lazy("文字"),
+        ),
+        MultiFieldPanel([FieldPanel("logo"), FieldPanel("signature")], heading=gettext_lazy("画像")),
+        MultiFieldPanel([FieldPanel("primary_colour"), FieldPanel("text_colour")], heading=gettext_lazy("色")),
+    ]
+
+
+register_snippet(CertificateTemplateViewSet)
