@@ -31,6 +31,7 @@ migrate: install
 seed: install
 	$(PY) manage.py seed_content
 	$(PY) manage.py seed_demo_users
+	$(PY) manage.py generate_completions --count 20000 --seed 1 --if-empty --quiet
 
 serve:
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C to stop)"

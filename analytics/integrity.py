@@ -5,7 +5,7 @@ The same SELECT serves both, so what `verify_stats` checks is exactly what the b
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from analytics import cube
 
@@ -72,23 +72,65 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
             )
 
 
-def _grouping_sets_insert(grain: str, where: str) -> str:
-    """PostgreSQL: every cuboid of one grain in one pass (GROUPING SETS)."""
-    table = cube.TABLE
+def _grouping_sets_select(grain: str, where: str = "1=1") -> str:
+    """PostgreSQL: the rows of every cuboid of one grain in one pass over the records (GROUPING SETS)."""
     cuboids = cube.ALL_CUBOIDS if grain == "m" else cube.DAY_CUBOIDS
     short = {"prefecture": "p", "sector": "s", "audience": "a", "delivery": "d", "age_band": "g"}
     sets = ", ".join("(" + ", ".join(short[d] for d in cube.dimensions_of(c)) + ")" for c in cuboids)
-    keys = ", ".join(cube.AGG_COLUMNS[:8])
     return (
-        f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) "  # noqa: S608 — table and column names are constants, values are bound
-        f"SELECT 31 - GROUPING(g, d, a, s, p), '{grain}', period, COALESCE(p, ''), COALESCE(s, ''), "
-        f"COALESCE(a, ''), COALESCE(d, ''), COALESCE(g, ''), SUM(n), SUM(syn) FROM ("
+        f"SELECT 31 - GROUPING(g, d, a, s, p) AS cuboid, '{grain}' AS grain, period, COALESCE(p, '') AS prefecture, "  # noqa: S608 — constant names, no user input
+        f"COALESCE(s, '') AS sector, COALESCE(a, '') AS audience, COALESCE(d, '') AS delivery, "
+        f"COALESCE(g, '') AS age, SUM(n) AS count, SUM(syn) AS synthetic FROM ("
         f"SELECT {_period_sql(grain)} AS period, prefecture AS p, sector AS s, audience AS a, delivery AS d, "
         f"{AGE_SQL} AS g, count AS n, CASE WHEN is_synthetic THEN count ELSE 0 END AS syn "
-        f"FROM {RECORDS} WHERE {where}) r GROUP BY period, GROUPING SETS ({sets}) HAVING SUM(n) <> 0 "
+        f"FROM {RECORDS} WHERE {where}) r GROUP BY period, GROUPING SETS ({sets}) HAVING SUM(n) <> 0"
+    )
+
+
+def _grouping_sets_insert(grain: str, where: str) -> str:
+    table = cube.TABLE
+    keys = ", ".join(cube.AGG_COLUMNS[:8])
+    return (
+        f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) {_grouping_sets_select(grain, where)} "
         f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
         f"synthetic = {table}.synthetic + excluded.synthetic"
     )
+
+
+def _postgres_differences(limit: int) -> list[tuple]:
+    """Recompute every cell in two passes, then one hash join against the stored cells."""
+    keys = ", ".join(cube.AGG_COLUMNS[:8])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '512MB'")
+        cursor.execute("DROP TABLE IF EXISTS expected_aggregates")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE expected_aggregates ON COMMIT DROP AS "
+            f"{_grouping_sets_select('m')} UNION ALL {_grouping_sets_select('d')}"
+        )
+        cursor.execute(
+            f"SELECT e.cuboid, e.grain, e.period, e.prefecture, e.sector, e.audience, e.delivery, e.age, "  # noqa: S608 — constant names, no user input
+            f"e.count, e.synthetic, s.cuboid, s.grain, s.period, s.prefecture, s.sector, s.audience, s.delivery, "
+            f"s.age, s.count, s.synthetic FROM expected_aggregates e FULL OUTER JOIN "
+            f"(SELECT * FROM {cube.TABLE} WHERE count <> 0 OR synthetic <> 0) s USING ({keys}) "
+            f"WHERE e.count IS DISTINCT FROM s.count OR e.synthetic IS DISTINCT FROM s.synthetic LIMIT {int(limit)}"
+        )
+        rows = cursor.fetchall()
+        cursor.execute("DROP TABLE expected_aggregates")
+    found = []
+    for row in rows:
+        expected, stored = row[:10], row[10:]
+        key_row = expected if expected[0] is not None else stored
+        found.append(
+            Difference(
+                key_row[0],
+                key_row[1],
+                str(key_row[2])[:10],
+                tuple(key_row[3:8]),
+                expected=None if expected[0] is None else (int(expected[8]), int(expected[9])),
+                stored=None if stored[0] is None else (int(stored[8]), int(stored[9])),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -114,6 +156,8 @@ class Difference:
 
 def differences(limit: int = 1000) -> list[Difference]:
     """Every aggregate cell that disagrees with the records (either way), up to `limit`."""
+    if connection.vendor == "postgresql":
+        return _postgres_differences(limit)
     table = cube.TABLE
     found: list[Difference] = []
     with connection.cursor() as cursor:

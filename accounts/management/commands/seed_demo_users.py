@@ -32,6 +32,7 @@ DEMO_ACCOUNTS = [
         ["13"],
         None,
     ),
+    ("lecturer@example.jp", "demo-lecturer-2026", "講師 / lecturer", [roles.LECTURER], False, None, None),
     (
         "learner@example.jp",
         "demo-learner-2026",

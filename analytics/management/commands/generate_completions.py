@@ -27,8 +27,13 @@ class Command(BaseCommand):
             help="本番設定でも生成する（通常は拒否します）。",
         )
         parser.add_argument("--quiet", action="store_true", help="進捗を表示しない")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="デモデータがまだ無いときだけ生成する（make run が使います）。",
+        )
 
-    def handle(self, *args, count, seed, batch, allow_production, quiet, **options):
+    def handle(self, *args, count, seed, batch, allow_production, quiet, if_empty=False, **options):
         if getattr(settings, "IS_PRODUCTION", False) and not allow_production:
             raise CommandError(
                 "本番環境ではデモデータを生成できません。どうしても必要な場合は --allow-production を付けてください。"
@@ -38,6 +43,9 @@ class Command(BaseCommand):
             raise CommandError("--count は 1 から 50,000,000 までの数で指定してください。")
         if not 1_000 <= batch <= 2_000_000:
             raise CommandError("--batch は 1,000 から 2,000,000 までの数で指定してください。")
+        if if_empty and CompletionRecord.objects.filter(is_synthetic=True).exists():
+            self.stdout.write("デモデータはすでにあります。 Synthetic data already present; nothing generated.")
+            return
         prefix = f"synthetic:{seed}:"
         if CompletionRecord.objects.filter(source_key__startswith=prefix).exists():
             raise CommandError(
@@ -46,15 +54,20 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         written = 0
-        for rows in synthetic.generate(count, seed, batch):
-            with transaction.atomic():
-                first_id, last_id = self._insert(rows, prefix, written)
-                integrity.add_records_to_aggregates(first_id, last_id, source_key_prefix=prefix)
-            written += len(rows)
+        first_id = last_id = None
+        # One transaction: the records and their aggregates commit together, or (interrupted,
+        # failed) not at all, so verify_stats is clean at every moment.
+        with transaction.atomic():
+            for rows in synthetic.generate(count, seed, batch):
+                low, high = self._insert(rows, prefix, written)
+                first_id = low if first_id is None else min(first_id, low)
+                last_id = high if last_id is None else max(last_id, high)
+                written += len(rows)
+                if not quiet:
+                    self._progress(written, count, started)
             if not quiet:
-                self._progress(written, count, started)
-        if not quiet:
-            self.stderr.write("\n")
+                self.stderr.write("\n集計しています… (aggregating)")
+            integrity.add_records_to_aggregates(first_id, last_id, source_key_prefix=prefix)
         self.stdout.write(
             f"デモデータ {written:,} 件を生成しました（{time.monotonic() - started:.1f} 秒）。"
             f" Generated {written:,} synthetic records."
@@ -78,12 +91,13 @@ class Command(BaseCommand):
             columns = ("source_key", "source", "count", "is_synthetic", "municipality", "organisation",
                        "curriculum_version", "created_at", *FIELDS)  # fmt: skip
             with connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(pg_get_serial_sequence('analytics_completionrecord', 'id'))")
+                lead = f"\t{CompletionSource.SYNTHETIC}\t1\tt\t\t\t1.0\t{now.isoformat()}\t"
+                tab = "\t"
+                text = "".join(
+                    f"{prefix}{i:09d}{lead}{tab.join(map(str, row))}\n" for i, row in enumerate(rows, start=offset)
+                )
                 with cursor.cursor.copy(f"COPY analytics_completionrecord ({', '.join(columns)}) FROM STDIN") as copy:
-                    for i, row in enumerate(rows, start=offset):
-                        copy.write_row(
-                            (f"{prefix}{i:09d}", CompletionSource.SYNTHETIC, 1, True, "", "", "1.0", now, *row)
-                        )
+                    copy.write(text)
                 cursor.execute(
                     "SELECT min(id), max(id) FROM analytics_completionrecord "
                     "WHERE source_key >= %s AND source_key <= %s",
