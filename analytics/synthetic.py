@@ -109,35 +109,30 @@ def generate(count: int, seed: int, batch: int = 100_000) -> Iterator[list[tuple
         chosen_ages = rng.choices(ages, cum_weights=age_cum, k=n)
         chosen_grades = rng.choices(grades, cum_weights=grade_cum, k=n)
         chosen_sexes = rng.choices(sexes, cum_weights=sex_cum, k=n)
+        # Draw each audience's sector and delivery in bulk, then pick per row by audience.
+        sector_draw = {a: iter(_draw(rng, tables[a][0], n)) for a in tables}
+        delivery_draw = {a: iter(_draw(rng, tables[a][1], n)) for a in tables}
         rows = []
+        append = rows.append
         for i in range(n):
             audience = chosen_audiences[i]
-            (sector_values, sector_cum), (delivery_values, delivery_cum) = tables[audience]
-            sector = rng.choices(sector_values, cum_weights=sector_cum)[0] if len(sector_values) > 1 else "pupil"
-            delivery = rng.choices(delivery_values, cum_weights=delivery_cum)[0]
             day = chosen_days[i]
             course_id, title = COURSE_OF[audience]
             if audience == "children":
                 age_band, grade = "", chosen_grades[i]
             else:
                 age_band, grade = chosen_ages[i], ""
-            rows.append(
-                (
-                    day,
-                    fiscal[day.replace(day=1)],
-                    chosen_prefs[i],
-                    sector,
-                    audience,
-                    delivery,
-                    age_band,
-                    grade,
-                    chosen_sexes[i],
-                    course_id,
-                    title,
-                )
-            )
+            append(
+                (day, fiscal[day.replace(day=1)], chosen_prefs[i], next(sector_draw[audience]),
+                 audience, next(delivery_draw[audience]), age_band, grade, chosen_sexes[i], course_id, title)
+            )  # fmt: skip
         done += n
         yield rows
+
+
+def _draw(rng, table, n):
+    values, cum = table
+    return rng.choices(values, cum_weights=cum, k=n) if len(values) > 1 else [values[0]] * n
 
 
 def _accumulate(values):

@@ -49,6 +49,7 @@ urlpatterns += i18n_patterns(
     path("learn/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
     path("", include("analytics.urls")),
+    path("", include("classrooms.urls")),
     *wagtail_page_urls,
     prefix_default_language=False,
 )

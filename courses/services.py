@@ -513,3 +513,46 @@ def export_learning(user) -> dict:
             for r in Reflection.objects.filter(user=user).select_related("lesson").order_by("pk")
         ],
     }
+
+# --- class sessions (classrooms app) -----------------------------------------------------------
+
+
+def record_class_completions(
+    *,
+    session_key: str,
+    course_id: int,
+    completed_on,
+    count: int,
+    prefecture: str,
+    school_grade: str,
+    municipality: str = "",
+) -> bool:
+    """A class session's pupils who completed, handed to analytics as one record with a count
+    (delivery 学校（授業）, sector 児童・生徒). Idempotent per `session_key`: ending a class twice,
+    or a retry, never counts twice. Returns True only for the call that recorded it."""
+    from core.enums import Sector
+
+    if count < 1:
+        return False
+    course = CoursePage.objects.filter(pk=course_id).values("title", "curriculum_version", "audience").first()
+    if course is None:
+        raise ValueError(f"unknown course {course_id}")
+    with transaction.atomic():
+        _record, created = record_completion(
+            source_key=session_key,
+            source=CompletionSource.CLASS_SESSION,
+            completed_on=completed_on,
+            course_id=course_id,
+            course_title=course["title"],
+            curriculum_version=course["curriculum_version"],
+            dimensions=CompletionDimensions(
+                prefecture=prefecture,
+                municipality=municipality,
+                sector=Sector.PUPIL,
+                audience=course["audience"],
+                delivery=DeliveryType.SCHOOL,
+                school_grade=school_grade,
+            ),
+            count=count,
+        )
+    return created

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "courses",
+    "classrooms",
     "analytics",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.forms",
@@ -294,3 +295,11 @@ COURSES_LESSON_FAST_PATH = env_bool("COURSES_LESSON_FAST_PATH", True)
 # Privacy: no third-party requests from the admin (avatars, update checks).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Classrooms: nicknames and pupil progress are deleted this many days after a class ends
+# (`manage.py purge_classrooms`, run daily); the counts in analytics stay. Joins are rate-limited
+# per client address: a whole class behind one school address must fit in the first limit, and
+# wrong codes (guessing) are limited separately.
+CLASSROOM_RETENTION_DAYS = int(env("CLASSROOM_RETENTION_DAYS", "30"))
+CLASSROOM_JOIN_LIMIT_PER_MINUTE = int(env("CLASSROOM_JOIN_LIMIT_PER_MINUTE", "200"))
+CLASSROOM_BAD_CODE_LIMIT_PER_MINUTE = int(env("CLASSROOM_BAD_CODE_LIMIT_PER_MINUTE", "20"))

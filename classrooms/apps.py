@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClassroomsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "classrooms"
+    verbose_name = _("クラス受講")
+
+    def ready(self):
+        from classrooms import signals  # noqa: F401
