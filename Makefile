@@ -58,6 +58,7 @@ bench: install
 	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/quiz_submit.py --spread 2
 	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/quiz_submit.py
 	$(PY) bench/certificates.py
+	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/h5p_xapi.py
 	REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/classroom.py
 
 # Regenerate the catalogues after changing strings (needs GNU gettext's xgettext).

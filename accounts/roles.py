@@ -28,9 +28,13 @@ SNIPPET_PERMISSIONS = [
 # The certificate template: editors add and change it (no delete: issued certificates keep its versions).
 CERTIFICATE_TEMPLATE_PERMISSIONS = ["certificates.add_certificatetemplate", "certificates.change_certificatetemplate"]
 
+# H5P: editors upload and view activities and see the libraries; adding a new library version
+# (h5p.add_h5plibrary) is left to administrators.
+H5P_PERMISSIONS = ["h5p.add_h5pcontent", "h5p.view_h5pcontent", "h5p.view_h5plibrary"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    EDITOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS, *CERTIFICATE_TEMPLATE_PERMISSIONS],
-    MODERATOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS, *CERTIFICATE_TEMPLATE_PERMISSIONS],
+    EDITOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS, *CERTIFICATE_TEMPLATE_PERMISSIONS, *H5P_PERMISSIONS],
+    MODERATOR: ["wagtailadmin.access_admin", *SNIPPET_PERMISSIONS, *CERTIFICATE_TEMPLATE_PERMISSIONS, *H5P_PERMISSIONS],
     TEACHER: ["accounts.run_class_sessions"],
     ORGANISATION_LEADER: ["accounts.lead_organisation"],
     LECTURER: ["accounts.file_session_reports"],

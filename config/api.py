@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Router, Schema
 from analytics.api import router as analytics_router
 from certificates.api import router as certificates_router
 from core import reference
+from h5p.api import router as h5p_router
 
 api = NinjaAPI(
     title="Tsunagari API",
@@ -74,3 +75,4 @@ def age_bands(request):
 api.add_router("/", core_router)
 api.add_router("/", certificates_router)
 api.add_router("/", analytics_router)
+api.add_router("/", h5p_router)

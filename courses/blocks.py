@@ -166,6 +166,20 @@ class ActivitySlotBlock(blocks.StructBlock):
     reference = blocks.CharBlock(
         label=_("参照キー"), help_text=_("確認テストやアクティビティの識別子（それぞれの機能の画面で確認できます）。")
     )
+    required = blocks.BooleanBlock(
+        required=False,
+        label=_("レッスンの完了に必須"),
+        help_text=_(
+            "H5P：オンにすると、このアクティビティを終えるまでレッスンを完了できません（終えると自動で完了します）。"
+        ),
+    )
+    pass_percent = blocks.IntegerBlock(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label=_("合格とする得点率（%）"),
+        help_text=_("H5P：空なら終えれば合格。数字を入れると、得点率がその値以上で合格です（ブラウザの自己申告）。"),
+    )
 
     class Meta:
         icon = "form"
@@ -173,6 +187,18 @@ class ActivitySlotBlock(blocks.StructBlock):
         label = _("確認テスト・H5P の枠")
         description = _("確認テストや H5P アクティビティを置く枠。")
         preview_value = {"kind": "quiz", "reference": "final"}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("kind") != "h5p" and (value.get("required") or value.get("pass_percent")):
+            raise StructBlockValidationError(
+                block_errors={
+                    "required": ValidationError(
+                        _("「必須」と「合格とする得点率」は H5P アクティビティにだけ使えます。")
+                    )
+                }
+            )
+        return value
 
 
 class LessonStreamBlock(blocks.StreamBlock):

@@ -381,6 +381,19 @@ def finish_lesson(request, outline: CourseOutline | None, lesson: LessonPage) ->
     """
     if outline is None or outline.lesson(lesson.pk) is None:
         raise Http404
+    from courses.h5p_integration import unmet_required
+
+    if unmet_required(request.user, lesson.pk):
+        from django.contrib import messages
+        from django.utils.translation import gettext as _
+
+        if request.user.is_authenticated:
+            messages.error(request, _("このレッスンの必須のアクティビティを終えてから、レッスンを完了してください。"))
+        else:
+            messages.error(
+                request, _("このレッスンには必須のアクティビティがあります。記録するにはログインしてください。")
+            )
+        return lesson.url
     if request.user.is_authenticated:
         enrolment = Enrolment.objects.filter(user=request.user, course_id=outline.id).first()
         if enrolment is None:

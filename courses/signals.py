@@ -3,8 +3,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from courses import h5p_integration
 from courses.models import Enrolment
 from courses.services import forget_progress, invalidate_outlines, merge_guest_progress
+from h5p.signals import activity_result
 from quizzes.signals import quiz_passed
 
 
@@ -45,3 +47,10 @@ def final_quiz_passed(sender, quiz_id, user, attempt, **kwargs):
 
     for enrolment in Enrolment.objects.filter(user=user, course__final_quiz_id=quiz_id, completed_at__isnull=True):
         check_completion(user, enrolment)
+
+
+@receiver(activity_result, dispatch_uid="courses.h5p_activity_result")
+def h5p_activity_result(sender, **kwargs):
+    """An H5P result changed: the lesson may now be done under its blocks' rules."""
+
+    return h5p_integration.activity_result(sender, **kwargs)

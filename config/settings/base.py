@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "home",
     "accounts",
     "quizzes",
+    "h5p",
     "certificates",
     "courses",
     "classrooms",
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    "h5p.middleware.PlayerOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -291,6 +293,12 @@ LOGGING = {
 # Lesson pages: cache what is the same for everyone, compute only the learner's state
 # (courses/fastpath.py). Off → every lesson goes through Wagtail's ordinary serve.
 COURSES_LESSON_FAST_PATH = env_bool("COURSES_LESSON_FAST_PATH", True)
+
+# H5P (docs/h5p.md): the player runs in a sandboxed iframe on its own cookie-less origin. In
+# development http://localhost:8000 while the site is http://127.0.0.1:8000 (different hosts, so
+# the site's cookies never reach it). H5P_SITE_ORIGIN is where the player relays statements to.
+H5P_PLAYER_ORIGIN = env("H5P_PLAYER_ORIGIN", "http://localhost:8000")
+H5P_SITE_ORIGIN = env("H5P_SITE_ORIGIN", SITE_URL)
 
 # Privacy: no third-party requests from the admin (avatars, update checks).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -451,6 +451,18 @@ LESSONS = [
 ]
 
 
+# H5P activities made with the project's own content types (h5p/seed.py builds and installs them).
+# Placed just before the help box; optional, so the lesson can be finished without them.
+H5P_ACTIVITIES = [
+    ("what-supporters-do", "tsunagari-choice-first-step"),
+    ("personal-work", "tsunagari-reflection-my-connections"),
+]
+for _slug, _key in H5P_ACTIVITIES:
+    _body = next(lesson for lesson in LESSONS if lesson["slug"] == _slug)["body"]
+    _body.insert(
+        len(_body) - 1, ("activity", {"kind": "h5p", "reference": _key, "required": False, "pass_percent": None})
+    )
+
 COURSE = {
     "slug": "adult",
     "title": "つながりサポーター講座（一般向け）",
