@@ -7,6 +7,7 @@ peak in May (the awareness month) and a smaller one in the autumn.
 """
 
 import datetime
+import itertools
 import random
 from collections.abc import Iterator
 
@@ -140,3 +141,72 @@ def _accumulate(values):
     for value in values:
         total += value
         yield total
+
+
+# --- PostgreSQL: the same distributions, drawn by the database itself ------------------------------
+
+LOOKUP_SIZE = 20_000
+
+
+def lookup(values: list, weights: list[float], size: int = LOOKUP_SIZE) -> list[str]:
+    """A table of `size` entries in which each value appears in proportion to its weight, so that
+    `table[1 + floor(random() * size)]` draws from the distribution (to 1/size)."""
+    total = float(sum(weights))
+    out: list[str] = []
+    running = 0.0
+    for value, weight in zip(values, weights, strict=True):
+        running += weight
+        while len(out) < round(running / total * size):
+            out.append(str(value))
+    return out
+
+
+def _weights(pairs):
+    return [v for v, _ in pairs], [w for _, w in pairs]
+
+
+def postgres_tables() -> dict[str, list[str]]:
+    days, cum = days_until(timezone.localdate())
+    day_weights = [cum[0], *(b - a for a, b in itertools.pairwise(cum))]
+    tables = {
+        "days": lookup([d.isoformat() for d in days], day_weights, 100_000),
+        "prefs": lookup([p.code for p in reference.PREFECTURES], [p.population_2020 for p in reference.PREFECTURES]),
+        "audiences": lookup(*_weights(AUDIENCES)),
+        "ages": lookup(*_weights(AGES)),
+        "grades": lookup(*_weights(GRADES)),
+        "sexes": lookup(*_weights(SEXES)),
+    }
+    for audience in SECTORS:
+        tables[f"sectors_{audience}"] = lookup(*_weights(SECTORS[audience]))
+        tables[f"deliveries_{audience}"] = lookup(*_weights(DELIVERIES[audience]))
+    return tables
+
+
+def postgres_insert_sql(prefix: str) -> str:
+    """INSERT … SELECT over generate_series(%(first)s, %(last)s), drawing with random() (seeded with
+    setseed() by the caller) from the lookup tables passed as array parameters."""
+
+    def pick(name):
+        return f"(%({name})s::text[])[1 + floor(random() * {LOOKUP_SIZE})::int]"
+
+    def pick_days():
+        return "(%(days)s::text[])[1 + floor(random() * 100000)::int]::date"
+
+    by_audience = " ".join(f"WHEN '{a}' THEN {pick(f'sectors_{a}')}" for a in SECTORS)
+    delivery_by_audience = " ".join(f"WHEN '{a}' THEN {pick(f'deliveries_{a}')}" for a in SECTORS)
+    titles = " ".join(f"WHEN '{a}' THEN '{title}'" for a, (_id, title) in COURSE_OF.items())
+    ids = " ".join(f"WHEN '{a}' THEN {course_id}" for a, (course_id, _t) in COURSE_OF.items())
+    return (
+        "INSERT INTO analytics_completionrecord (source_key, source, count, is_synthetic, municipality, "  # noqa: S608 — constant names, no user input
+        "organisation, curriculum_version, created_at, completed_on, fiscal_year, prefecture, sector, audience, "
+        "delivery, age_band, school_grade, sex, course_id, course_title) "
+        f"SELECT '{prefix}' || lpad(g::text, 9, '0'), 'synthetic', 1, true, '', '', '1.0', now(), d, "
+        "CASE WHEN extract(month FROM d) >= 4 THEN extract(year FROM d) ELSE extract(year FROM d) - 1 END, "
+        f"p, CASE a {by_audience} END, a, CASE a {delivery_by_audience} END, "
+        f"CASE WHEN a = 'children' THEN '' ELSE {pick('ages')} END, "
+        f"CASE WHEN a = 'children' THEN {pick('grades')} ELSE '' END, {pick('sexes')}, "
+        f"CASE a {ids} END, CASE a {titles} END "
+        f"FROM (SELECT g, {pick_days()} AS d, {pick('prefs')} AS p, {pick('audiences')} AS a "
+        # OFFSET 0 keeps each row's draws from being re-evaluated where they are used twice.
+        "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g OFFSET 0) AS drawn"
+    )

@@ -3,7 +3,6 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from analytics import integrity, synthetic
 from analytics.models import CompletionRecord, CompletionSource
@@ -58,7 +57,10 @@ class Command(BaseCommand):
         # One transaction: the records and their aggregates commit together, or (interrupted,
         # failed) not at all, so verify_stats is clean at every moment.
         with transaction.atomic():
-            for rows in synthetic.generate(count, seed, batch):
+            if connection.vendor == "postgresql":
+                first_id, last_id = self._generate_in_postgres(count, seed, batch, prefix, quiet, started)
+                written = count
+            for rows in synthetic.generate(count, seed, batch) if connection.vendor != "postgresql" else ():
                 low, high = self._insert(rows, prefix, written)
                 first_id = low if first_id is None else min(first_id, low)
                 last_id = high if last_id is None else max(last_id, high)
@@ -73,6 +75,25 @@ class Command(BaseCommand):
             f" Generated {written:,} synthetic records."
         )
 
+    def _generate_in_postgres(self, count, seed, batch, prefix, quiet, started):
+        """The database draws the rows itself (seeded), batch by batch, with a progress bar."""
+        tables = synthetic.postgres_tables()
+        sql = synthetic.postgres_insert_sql(prefix)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setseed(%s)", [(seed % 2_000_000_000) / 2_000_000_000])
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('analytics_completionrecord', 'id'))")
+            first_id = cursor.fetchone()[0] + 1
+            written = 0
+            while written < count:
+                n = min(batch, count - written)
+                cursor.execute(sql, {**tables, "first": written, "last": written + n - 1})
+                written += n
+                if not quiet:
+                    self._progress(written, count, started)
+            cursor.execute("SELECT currval(pg_get_serial_sequence('analytics_completionrecord', 'id'))")
+            last_id = cursor.fetchone()[0]
+        return first_id, last_id
+
     def _progress(self, written, count, started):
         width = 30
         filled = int(width * written / count)
@@ -86,24 +107,7 @@ class Command(BaseCommand):
         self.stderr.flush()
 
     def _insert(self, rows, prefix, offset):
-        now = timezone.now()
-        if connection.vendor == "postgresql":
-            columns = ("source_key", "source", "count", "is_synthetic", "municipality", "organisation",
-                       "curriculum_version", "created_at", *FIELDS)  # fmt: skip
-            with connection.cursor() as cursor:
-                lead = f"\t{CompletionSource.SYNTHETIC}\t1\tt\t\t\t1.0\t{now.isoformat()}\t"
-                tab = "\t"
-                text = "".join(
-                    f"{prefix}{i:09d}{lead}{tab.join(map(str, row))}\n" for i, row in enumerate(rows, start=offset)
-                )
-                with cursor.cursor.copy(f"COPY analytics_completionrecord ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(text)
-                cursor.execute(
-                    "SELECT min(id), max(id) FROM analytics_completionrecord "
-                    "WHERE source_key >= %s AND source_key <= %s",
-                    [f"{prefix}{offset:09d}", f"{prefix}{offset + len(rows) - 1:09d}"],
-                )
-                return cursor.fetchone()
+        """SQLite (the embedded default): the rows drawn in Python, inserted in bulk."""
         objects = [
             CompletionRecord(
                 source_key=f"{prefix}{i:09d}",
