@@ -59,6 +59,8 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
     where = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'"
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
+            cursor.execute("SET LOCAL work_mem = '1GB'")
             for grain in ("m", "d"):
                 cursor.execute(_grouping_sets_insert(grain, where))
         return

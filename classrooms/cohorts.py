@@ -2,7 +2,10 @@
 
 Whoever opens the link (signed in, or after signing up or logging in in the same browser) is
 tagged as a member, with the department they chose. The leader's view has counts only — enrolled
-and completed, per department — never anyone's answers or name.
+and completed, per department — never anyone's answers or name; the leader can download the
+certificates their members earned since joining (the join page says so), and switch the link off.
+A member's completions carry the organisation's name into analytics (`organisation_of`, registered
+with courses at app ready).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates.models import Certificate
 from classrooms.models import CohortMember, OrganisationCohort
 from courses.models import Enrolment
 
@@ -55,6 +60,45 @@ def create_cohort(*, leader, name: str, sector: str, prefecture: str, department
 
 def active_cohort(token: str) -> OrganisationCohort | None:
     return OrganisationCohort.objects.filter(token=token, active=True).first()
+
+
+def set_active(cohort: OrganisationCohort, active: bool) -> bool:
+    """Switch the link on or off (idempotent). Returns True if it changed. Members stay tagged."""
+    changed = OrganisationCohort.objects.filter(pk=cohort.pk).exclude(active=active).update(active=active)
+    cohort.active = active
+    return bool(changed)
+
+
+def organisation_of(user_id: int, course_id: int) -> str:
+    """The organisation a learner trains for: their most recent membership's name ("" if none).
+    A membership counts whether or not the link is still open (switching it off stops sign-ups,
+    not the training). Cohorts are not tied to a course, so `course_id` is not used."""
+    return (
+        CohortMember.objects.filter(user_id=user_id)
+        .order_by("-joined_at", "-pk")
+        .values_list("cohort__name", flat=True)
+        .first()
+        or ""
+    )
+
+
+def certificate_ids(cohort: OrganisationCohort) -> list[int]:
+    """The certificates the cohort's members earned since they joined (not revoked or replaced):
+    what the leader may download. Certificates from before joining stay private."""
+    members = CohortMember.objects.filter(cohort=cohort)
+    by_user = {
+        user_id: timezone.localdate(joined_at) for user_id, joined_at in members.values_list("user_id", "joined_at")
+    }
+    if not by_user:
+        return []
+    rows = (
+        Certificate.objects.filter(
+            user_id__in=members.values("user_id"), revoked_at__isnull=True, superseded_at__isnull=True
+        )
+        .order_by("issued_on", "pk")
+        .values_list("pk", "user_id", "issued_on")
+    )
+    return [pk for pk, user_id, issued_on in rows if issued_on >= by_user[user_id]]
 
 
 def join(cohort: OrganisationCohort, user, department: str = "") -> tuple[CohortMember, bool]:

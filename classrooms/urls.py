@@ -46,6 +46,8 @@ teacher_urlpatterns = [
 cohort_urlpatterns = [
     path("", cohort_views.leader_list, name="cohort_list"),
     path("<int:pk>/", cohort_views.leader_detail, name="cohort_detail"),
+    path("<int:pk>/link/", cohort_views.leader_link, name="cohort_link"),
+    path("<int:pk>/certificates/", cohort_views.leader_certificates, name="cohort_certificates"),
     path("join/<str:token>/", cohort_views.join, name="cohort_join"),
 ]
 

@@ -74,3 +74,25 @@ def _final_quiz_passed(user, course_id, done, required) -> bool:
 
 
 register_condition("final_quiz", _("確認テストに合格する"), _final_quiz_passed)
+
+
+# The organisation a learner completes for (an organisation's staff training), for the completion
+# record's `organisation` dimension. Apps that know about organisations (classrooms' cohorts)
+# register a lookup at ready(); courses never imports them. lookup(user_id, course_id) -> name or "".
+OrganisationLookup = Callable[[int, int], str]
+
+_ORGANISATION_LOOKUPS: list[OrganisationLookup] = []
+
+
+def register_organisation_lookup(lookup: OrganisationLookup) -> None:
+    if lookup not in _ORGANISATION_LOOKUPS:
+        _ORGANISATION_LOOKUPS.append(lookup)
+
+
+def organisation_of(user_id: int, course_id: int) -> str:
+    """The first registered lookup's answer ("" when none knows the learner)."""
+    for lookup in _ORGANISATION_LOOKUPS:
+        name = lookup(user_id, course_id)
+        if name:
+            return name[:100]
+    return ""

@@ -454,6 +454,7 @@ def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
             sex=profile.sex if profile else "no_answer",
             audience=outline.audience,
             delivery=DeliveryType.ONLINE,
+            organisation=completion.organisation_of(enrolment.user_id, outline.id),
         )
         issue_certificate(
             source_key=f"enrolment:{enrolment.pk}",
@@ -526,6 +527,7 @@ def export_learning(user) -> dict:
             for r in Reflection.objects.filter(user=user).select_related("lesson").order_by("pk")
         ],
     }
+
 
 # --- class sessions (classrooms app) -----------------------------------------------------------
 
