@@ -146,39 +146,42 @@ def _accumulate(values):
 # --- PostgreSQL: the same distributions, drawn by the database itself ------------------------------
 
 LOOKUP_SIZE = 20_000
+DAY_LOOKUP_SIZE = 100_000
 
 
-def lookup(values: list, weights: list[float], size: int = LOOKUP_SIZE) -> list[str]:
-    """A table of `size` entries in which each value appears in proportion to its weight, so that
-    `table[1 + floor(random() * size)]` draws from the distribution (to 1/size)."""
+def lookup(weights: list[float], size: int = LOOKUP_SIZE) -> list[int]:
+    """A table of `size` 1-based indexes in which each index appears in proportion to its weight, so
+    that `table[1 + floor(random() * size)]` draws from the distribution (to 1/size). Integers, so
+    PostgreSQL reads an element in constant time."""
     total = float(sum(weights))
-    out: list[str] = []
+    out: list[int] = []
     running = 0.0
-    for value, weight in zip(values, weights, strict=True):
+    for index, weight in enumerate(weights, start=1):
         running += weight
         while len(out) < round(running / total * size):
-            out.append(str(value))
+            out.append(index)
     return out
 
 
-def _weights(pairs):
-    return [v for v, _ in pairs], [w for _, w in pairs]
-
-
-def postgres_tables() -> dict[str, list[str]]:
+def postgres_tables() -> dict[str, list]:
     days, cum = days_until(timezone.localdate())
     day_weights = [cum[0], *(b - a for a, b in itertools.pairwise(cum))]
-    tables = {
-        "days": lookup([d.isoformat() for d in days], day_weights, 100_000),
-        "prefs": lookup([p.code for p in reference.PREFECTURES], [p.population_2020 for p in reference.PREFECTURES]),
-        "audiences": lookup(*_weights(AUDIENCES)),
-        "ages": lookup(*_weights(AGES)),
-        "grades": lookup(*_weights(GRADES)),
-        "sexes": lookup(*_weights(SEXES)),
+    tables: dict[str, list] = {
+        "first_day": days[0],
+        "days": [i - 1 for i in lookup(day_weights, DAY_LOOKUP_SIZE)],  # offsets from the first day
+        "prefs_v": [p.code for p in reference.PREFECTURES],
+        "prefs": lookup([p.population_2020 for p in reference.PREFECTURES]),
     }
+    for name, pairs in (("audiences", AUDIENCES), ("ages", AGES), ("grades", GRADES), ("sexes", SEXES)):
+        tables[f"{name}_v"] = [v for v, _ in pairs]
+        tables[name] = lookup([w for _, w in pairs])
     for audience in SECTORS:
-        tables[f"sectors_{audience}"] = lookup(*_weights(SECTORS[audience]))
-        tables[f"deliveries_{audience}"] = lookup(*_weights(DELIVERIES[audience]))
+        for name, pairs in (
+            (f"sectors_{audience}", SECTORS[audience]),
+            (f"deliveries_{audience}", DELIVERIES[audience]),
+        ):
+            tables[f"{name}_v"] = [v for v, _ in pairs]
+            tables[name] = lookup([w for _, w in pairs])
     return tables
 
 
@@ -187,11 +190,9 @@ def postgres_insert_sql(prefix: str) -> str:
     setseed() by the caller) from the lookup tables passed as array parameters."""
 
     def pick(name):
-        return f"(%({name})s::text[])[1 + floor(random() * {LOOKUP_SIZE})::int]"
+        return f"(%({name}_v)s::text[])[(%({name})s::int[])[1 + floor(random() * {LOOKUP_SIZE})::int]]"
 
-    def pick_days():
-        return "(%(days)s::text[])[1 + floor(random() * 100000)::int]::date"
-
+    day = f"%(first_day)s::date + (%(days)s::int[])[1 + floor(random() * {DAY_LOOKUP_SIZE})::int]"
     by_audience = " ".join(f"WHEN '{a}' THEN {pick(f'sectors_{a}')}" for a in SECTORS)
     delivery_by_audience = " ".join(f"WHEN '{a}' THEN {pick(f'deliveries_{a}')}" for a in SECTORS)
     titles = " ".join(f"WHEN '{a}' THEN '{title}'" for a, (_id, title) in COURSE_OF.items())
@@ -206,7 +207,7 @@ def postgres_insert_sql(prefix: str) -> str:
         f"CASE WHEN a = 'children' THEN '' ELSE {pick('ages')} END, "
         f"CASE WHEN a = 'children' THEN {pick('grades')} ELSE '' END, {pick('sexes')}, "
         f"CASE a {ids} END, CASE a {titles} END "
-        f"FROM (SELECT g, {pick_days()} AS d, {pick('prefs')} AS p, {pick('audiences')} AS a "
+        f"FROM (SELECT g, {day} AS d, {pick('prefs')} AS p, {pick('audiences')} AS a "
         # OFFSET 0 keeps each row's draws from being re-evaluated where they are used twice.
         "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g OFFSET 0) AS drawn"
     )

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from classrooms import services
@@ -7,6 +8,12 @@ from classrooms.models import JOIN_CODE_LENGTH, NICKNAME_MAX_LENGTH, ClassSessio
 from core import reference
 from core.enums import Audience, SchoolGrade
 from courses.models import CoursePage
+
+
+def _percent_lazy(message, values):
+    """A help text formatted when it is shown, in the language of that request."""
+    return lazy(lambda: str(message) % values, str)()
+
 
 MAX_NAMES = 60
 
@@ -89,7 +96,9 @@ class JoinForm(forms.Form):
     nickname = forms.CharField(
         label=_("ニックネーム"),
         max_length=NICKNAME_MAX_LENGTH * 2,
-        help_text=_("%(max)d文字まで。本当の名前やメールアドレスは書かないでね。") % {"max": NICKNAME_MAX_LENGTH},
+        help_text=_percent_lazy(
+            _("%(max)d文字まで。本当の名前やメールアドレスは書かないでね。"), {"max": NICKNAME_MAX_LENGTH}
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": _("ニックネームを入れてね。")},
     )
@@ -118,7 +127,9 @@ class CertificateNamesForm(forms.Form):
         label=_("名前（1行に1人）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("最大%(max)d人。名前はこの画面で印刷に使うだけで、保存しません。") % {"max": MAX_NAMES},
+        help_text=_percent_lazy(
+            _("最大%(max)d人。名前はこの画面で印刷に使うだけで、保存しません。"), {"max": MAX_NAMES}
+        ),
     )
 
     def __init__(self, *args, nicknames=(), **kwargs):
