@@ -21,6 +21,10 @@ class StatsParams(Schema):
     to: str | None = None
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
 class StatsOut(Schema):
     total: int | None
     rows: list[dict[str, str | int | None]]
@@ -30,7 +34,7 @@ class StatsOut(Schema):
 
 @router.get(
     "/stats/completions",
-    response={200: StatsOut},
+    response={200: StatsOut, 400: ErrorOut, 403: ErrorOut},
     summary="Completion counts, grouped and filtered",
     description=(
         "group_by: any of prefecture, sector, audience, delivery, age_band, month, fiscal_year (comma-separated, "

@@ -11,7 +11,33 @@ from certificates.api import router as certificates_router
 from core import reference
 from h5p.api import router as h5p_router
 
-api = NinjaAPI(
+VALIDATION_ERROR = {
+    "description": "Validation error (input that does not fit the parameters or body)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
+                "required": ["detail"],
+            }
+        }
+    },
+}
+
+
+class TsunagariAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """django-ninja answers 422 when a request does not fit an operation's parameters or body,
+        but does not document it; add it, so that clients (and schemathesis) know it."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if operation.get("parameters") or operation.get("requestBody"):
+                    operation.setdefault("responses", {}).setdefault(422, VALIDATION_ERROR)
+        return schema
+
+
+api = TsunagariAPI(
     title="Tsunagari API",
     version="1",
     description="つながりサポーター学習プラットフォームの公開API。Public API of the Tsunagari Supporter platform.",

@@ -1,16 +1,52 @@
 import email
+import logging
 import re
+import uuid
 from email import policy
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+logger = logging.getLogger(__name__)
 
+
+@never_cache
 def healthz(request):
-    return JsonResponse({"status": "ok"})
+    """For load balancers: 200 when the database and the cache answer, else 503 naming the part
+    that failed. No login, never cached, and no detail of the error (it is public)."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    failed = [name for name, ok in checks.items() if not ok]
+    body = {"status": "ok" if not failed else "error", "checks": {k: "ok" if v else "error" for k, v in checks.items()}}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # any driver error means "not healthy"
+        logger.exception("healthz: database check failed")
+        return False
+
+
+def _cache_ok() -> bool:
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:  # a cache that cannot be reached raises (django-redis) rather than misses
+        logger.exception("healthz: cache check failed")
+        return False
 
 
 @never_cache

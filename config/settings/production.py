@@ -57,3 +57,16 @@ if AWS_STORAGE_BUCKET_NAME:
 
 ADMIN_REQUIRE_2FA = True
 ADMIN_2FA_EXEMPT_DEMO_ACCOUNTS = False
+
+# A read replica for the statistics reads (docs/deployment.md "Beyond one machine"): when
+# ANALYTICS_DATABASE_URL is set, config.routers sends reads of completion records and aggregate
+# counts made outside a transaction to it; every write stays on DATABASE_URL.
+ANALYTICS_DATABASE_URL = env("ANALYTICS_DATABASE_URL")
+if ANALYTICS_DATABASE_URL:
+    import dj_database_url
+
+    DATABASES["analytics"] = dj_database_url.parse(  # noqa: F405
+        ANALYTICS_DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "0"))
+    )
+    DATABASES["analytics"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
+    DATABASE_ROUTERS = ["config.routers.AnalyticsReplicaRouter"]
