@@ -6,6 +6,8 @@ import schemathesis
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 
@@ -19,6 +21,20 @@ from config.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).exclude(path_regex="^/api/v1/h5p/")
 
 EXAMPLES_PER_OPERATION = 600
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Calling the WSGI app directly fires request_started/finished, whose handler closes the
+    database connection — the one holding the test's transaction on PostgreSQL. Django's test
+    client disconnects it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 CASES = {"anonymous": 0, "analyst": 0}
 
 
