@@ -204,17 +204,8 @@ def query(
             rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
             add(rows, COLUMNS)
         else:
-            add(_records_between(first, last, dims, filters, time_group), RECORD_NAMES)
+            add(_records_between(first, last, dims, filters, time_group), COLUMNS)
     return {key: cell for key, cell in result.items() if cell[0] != 0}
-
-
-RECORD_NAMES = {
-    "prefecture": "prefecture",
-    "sector": "sector",
-    "audience": "audience",
-    "delivery": "delivery",
-    "age_band": "age",
-}
 
 
 def _records_between(first, last, dims, filters, time_group):
@@ -232,8 +223,8 @@ def _records_between(first, last, dims, filters, time_group):
         )
     )
     for dimension, values in filters.items():
-        qs = qs.filter(**{f"{RECORD_NAMES[dimension]}__in": list(values)})
-    fields = [RECORD_NAMES[d] for d in dims]
+        qs = qs.filter(**{f"{COLUMNS[dimension]}__in": list(values)})
+    fields = [COLUMNS[d] for d in dims]
     if time_group:
         qs = qs.annotate(month=TruncMonth("completed_on"))
         fields.append("month")

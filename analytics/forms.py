@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import stats
 from analytics.models import Target
-from core import dates, reference
+from core import reference
 from core.enums import Audience, DeliveryType, Sector
 
 
@@ -97,7 +97,3 @@ class TargetForm(forms.ModelForm):
 
     def validate_unique(self):  # save() updates the existing target instead
         pass
-
-
-def fiscal_year_label(year: int) -> str:
-    return dates.fiscal_year_label(year)

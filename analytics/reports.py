@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import cube, stats
+from analytics import stats
 from analytics.tilemap import TILES
 from core import dates, reference
 
@@ -257,11 +257,3 @@ EXPORTERS = {
     "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "json": (to_json, "application/json; charset=utf-8"),
 }
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[str]:
-    out, month = [], first.replace(day=1)
-    while month <= last:
-        out.append(month.strftime("%Y-%m"))
-        month = cube.next_month(month)
-    return out

@@ -1,8 +1,9 @@
 """The public statistics page with open-data downloads, and the analysts' dashboard in the admin."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -151,8 +152,6 @@ def _targets(scope: stats.Scope) -> list[dict]:
     rows = []
     for target in targets:
         filters = {"prefecture": (target.prefecture,)} if target.prefecture else {}
-        import datetime
-
         query = stats.Query(
             (),
             filters,
@@ -189,9 +188,3 @@ def _survey_changes() -> list[dict]:
     from quizzes.services import survey_changes
 
     return [{"survey": survey, "items": survey_changes(survey)} for survey in Survey.objects.all()]
-
-
-def synthetic_total() -> int:
-    from analytics.models import AggregateCount
-
-    return AggregateCount.objects.filter(cuboid=0, grain="m").aggregate(n=Sum("synthetic"))["n"] or 0

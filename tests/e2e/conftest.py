@@ -26,8 +26,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser():
+def launch_chromium():
+    """Debian's Chromium through Playwright, or a skip (a failure in CI) where it is missing."""
     if not os.path.exists(CHROMIUM):
         message = f"browser tests SKIPPED: {CHROMIUM} is not installed (apt-get install chromium)"
         if os.environ.get("CI"):
@@ -39,6 +39,11 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    yield from launch_chromium()
 
 
 @pytest.fixture
