@@ -2,14 +2,15 @@
 
 Five dimensions: prefecture, sector, audience, delivery and age (the age band, or the school
 grade for a pupil). A *cuboid* is a subset of them, numbered by a bit mask. Every completion adds
-its count to one row of every cuboid by month (32 rows) and of every cuboid of at most two
-dimensions by day (16 rows), in one INSERT … ON CONFLICT DO UPDATE statement inside the
-completion's transaction, so the counts are exact at every commit.
+its count to one row of every cuboid by fiscal year (32 rows) and by month (32 rows), and of every
+cuboid of at most two dimensions by day (16 rows), in one INSERT … ON CONFLICT DO UPDATE statement
+inside the completion's transaction, so the counts are exact at every commit.
 
 A query needs the dimensions it groups by or filters on; it reads the cuboid of exactly those
-(the smallest table that answers it), whole months from the month rows, and the days at the
-edges of a date range from the day rows (or, for three or more dimensions, from the records
-themselves, which is exact but slower).
+(the smallest table that answers it): whole fiscal years from the year rows (unless it groups by
+month), the remaining whole months from the month rows, and the days at the edges of a date range
+from the day rows (or, for three or more dimensions, from the records themselves, which is exact
+but slower). "All time" by prefecture × sector thus sums one row per fiscal year and cell.
 """
 
 import datetime
@@ -65,12 +66,21 @@ class Fact:
         return getattr(self, COLUMNS[dimension])
 
 
+def fiscal_year_start(day: datetime.date) -> datetime.date:
+    """1 April of the fiscal year (April–March) that holds the day: how year rows are keyed."""
+    return datetime.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
 def rows_for(fact: Fact) -> list[tuple]:
     """The aggregate rows one completion adds to, sorted so concurrent writers lock in one order."""
     month = fact.completed_on.replace(day=1)
     synthetic = fact.count if fact.synthetic else 0
     rows = []
-    for grain, period, cuboids in (("m", month, ALL_CUBOIDS), ("d", fact.completed_on, DAY_CUBOIDS)):
+    for grain, period, cuboids in (
+        ("y", fiscal_year_start(fact.completed_on), ALL_CUBOIDS),
+        ("m", month, ALL_CUBOIDS),
+        ("d", fact.completed_on, DAY_CUBOIDS),
+    ):
         for cuboid in cuboids:
             values = [fact.value(d) if cuboid & (1 << i) else "" for i, d in enumerate(DIMENSIONS)]
             rows.append((cuboid, grain, period, *values, fact.count, synthetic))
@@ -111,28 +121,42 @@ def next_month(day: datetime.date) -> datetime.date:
 
 @dataclass(frozen=True)
 class Span:
-    """Whole months [first, last] (None = open-ended) plus edge day ranges."""
+    """A date range cut into whole fiscal years, whole months and edge days, each day once.
 
-    months: bool
-    first: datetime.date | None
-    last: datetime.date | None
+    `years` is (first, last) fiscal year (None = open-ended) or None for no whole year;
+    `months` holds (first, last) month ranges (first days of months; None = open-ended);
+    `edges` holds (first, last) day ranges."""
+
+    years: tuple[int | None, int | None] | None
+    months: tuple[tuple[datetime.date | None, datetime.date | None], ...]
     edges: tuple[tuple[datetime.date, datetime.date], ...]
 
 
-def split_range(date_from: datetime.date | None, date_to: datetime.date | None) -> Span:
+def split_range(date_from: datetime.date | None, date_to: datetime.date | None, use_years: bool = True) -> Span:
     lo, hi, edges = date_from, date_to, []
     if lo is not None and lo.day != 1:
         end = next_month(lo) - datetime.timedelta(days=1)
         if hi is not None and hi <= end:
-            return Span(False, None, None, ((lo, hi),))
+            return Span(None, (), ((lo, hi),))
         edges.append((lo, end))
         lo = next_month(lo)
     if hi is not None and hi != next_month(hi) - datetime.timedelta(days=1):
         edges.append((month_start(hi), hi))
         hi = month_start(hi) - datetime.timedelta(days=1)
     last = month_start(hi) if hi is not None else None
-    months = not (lo is not None and last is not None and lo > last)
-    return Span(months, lo, last, tuple(edges))
+    if lo is not None and last is not None and lo > last:
+        return Span(None, (), tuple(edges))
+    # Whole fiscal years (April–March) inside the whole months [lo, last].
+    first_year = None if lo is None else (lo.year if lo.month == 4 else fiscal_year_of(lo) + 1)
+    last_year = None if last is None else (last.year - 1 if last.month == 3 else fiscal_year_of(last) - 1)
+    if not use_years or (first_year is not None and last_year is not None and first_year > last_year):
+        return Span(None, ((lo, last),), tuple(edges))
+    months = []
+    if lo is not None and lo < datetime.date(first_year, 4, 1):
+        months.append((lo, datetime.date(first_year, 3, 1)))
+    if last is not None and last > datetime.date(last_year + 1, 3, 1):
+        months.append((datetime.date(last_year + 1, 4, 1), last))
+    return Span((first_year, last_year), tuple(months), tuple(edges))
 
 
 def fiscal_year_of(month: datetime.date) -> int:
@@ -184,14 +208,23 @@ def query(
         return qs
 
     value_columns = [COLUMNS[d] for d in dims]
-    span = split_range(date_from, date_to)
-    if span.months:
+    span = split_range(date_from, date_to, use_years=time_group != "month")
+    fields = [*value_columns, *(["period"] if time_group else [])]
+    if span.years:
+        first_year, last_year = span.years
+        qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="y"), COLUMNS)
+        if first_year is not None:
+            qs = qs.filter(period__gte=datetime.date(first_year, 4, 1))
+        if last_year is not None:
+            qs = qs.filter(period__lte=datetime.date(last_year, 4, 1))
+        rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
+        add(({**row, "month": row.get("period")} for row in rows), COLUMNS)
+    for first, last in span.months:
         qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="m"), COLUMNS)
-        if span.first:
-            qs = qs.filter(period__gte=span.first)
-        if span.last:
-            qs = qs.filter(period__lte=span.last)
-        fields = [*value_columns, *(["period"] if time_group else [])]
+        if first is not None:
+            qs = qs.filter(period__gte=first)
+        if last is not None:
+            qs = qs.filter(period__lte=last)
         rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
         add(({**row, "month": row.get("period")} for row in rows), COLUMNS)
     for first, last in span.edges:
@@ -200,8 +233,8 @@ def query(
             qs = qs.filter(period__gte=first, period__lte=last)
             if time_group:
                 qs = qs.annotate(month=TruncMonth("period"))
-            fields = [*value_columns, *(["month"] if time_group else [])]
-            rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
+            day_fields = [*value_columns, *(["month"] if time_group else [])]
+            rows = qs.values(*day_fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
             add(rows, COLUMNS)
         else:
             add(_records_between(first, last, dims, filters, time_group), COLUMNS)

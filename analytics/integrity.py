@@ -22,9 +22,18 @@ SQL_COLUMNS = {
 }
 
 
+def fiscal_year_start_sql(column: str) -> str:
+    """1 April of the fiscal year holding the date in `column` (cube.fiscal_year_start in SQL)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('year', {column} - interval '3 months') + interval '3 months' AS date)"
+    return f"date({column}, '-3 months', 'start of year', '+3 months')"
+
+
 def _period_sql(grain: str) -> str:
     if grain == "d":
         return "completed_on"
+    if grain == "y":
+        return fiscal_year_start_sql("completed_on")
     if connection.vendor == "postgresql":
         return "CAST(date_trunc('month', completed_on) AS date)"
     return "date(completed_on, 'start of month')"
@@ -44,6 +53,8 @@ def computed_select(cuboid: int, grain: str, where: str = "") -> str:
 
 def grains():
     for cuboid in cube.ALL_CUBOIDS:
+        yield cuboid, "y"
+    for cuboid in cube.ALL_CUBOIDS:
         yield cuboid, "m"
     for cuboid in cube.DAY_CUBOIDS:
         yield cuboid, "d"
@@ -58,11 +69,26 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
     prefix = source_key_prefix.replace("'", "")
     where = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'"
     if connection.vendor == "postgresql":
+        upsert = (
+            f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
+            f"synthetic = {table}.synthetic + excluded.synthetic"
+        )
         with connection.cursor() as cursor:
             # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
             cursor.execute("SET LOCAL work_mem = '1GB'")
-            for grain in ("m", "d"):
-                cursor.execute(_grouping_sets_insert(grain, where))
+            # The month rows in one pass over the records; the fiscal-year rows rolled up from them.
+            cursor.execute("DROP TABLE IF EXISTS bulk_month_rows")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE bulk_month_rows ON COMMIT DROP AS {_grouping_sets_select('m', where)}"
+            )
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) SELECT * FROM bulk_month_rows {upsert}"  # noqa: S608 — constant names
+            )
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) {_year_rollup('bulk_month_rows')} {upsert}"
+            )
+            cursor.execute("DROP TABLE bulk_month_rows")
+            cursor.execute(_grouping_sets_insert("d", where))
         return
     with connection.cursor() as cursor:
         for cuboid, grain in grains():
@@ -89,6 +115,15 @@ def _grouping_sets_select(grain: str, where: str = "1=1") -> str:
     )
 
 
+def _year_rollup(month_rows: str) -> str:
+    """The fiscal-year rows of every cuboid, summed from a table of month rows."""
+    return (
+        f"SELECT cuboid, 'y', {fiscal_year_start_sql('period')} AS fy, prefecture, sector, audience, delivery, age, "  # noqa: S608 — constant names, no user input
+        f"SUM(count), SUM(synthetic) FROM {month_rows} WHERE grain = 'm' "
+        f"GROUP BY cuboid, fy, prefecture, sector, audience, delivery, age HAVING SUM(count) <> 0"
+    )
+
+
 def _grouping_sets_insert(grain: str, where: str) -> str:
     table = cube.TABLE
     keys = ", ".join(cube.AGG_COLUMNS[:8])
@@ -109,6 +144,7 @@ def _postgres_differences(limit: int) -> list[tuple]:
             f"CREATE TEMPORARY TABLE expected_aggregates ON COMMIT DROP AS "
             f"{_grouping_sets_select('m')} UNION ALL {_grouping_sets_select('d')}"
         )
+        cursor.execute(f"INSERT INTO expected_aggregates {_year_rollup('expected_aggregates')}")
         cursor.execute(
             f"SELECT e.cuboid, e.grain, e.period, e.prefecture, e.sector, e.audience, e.delivery, e.age, "  # noqa: S608 — constant names, no user input
             f"e.count, e.synthetic, s.cuboid, s.grain, s.period, s.prefecture, s.sector, s.audience, s.delivery, "

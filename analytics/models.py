@@ -47,7 +47,6 @@ class CompletionRecord(models.Model):
     class Meta:
         verbose_name = _("修了記録")
         verbose_name_plural = _("修了記録")
-        indexes = [models.Index(fields=["prefecture", "sector"]), models.Index(fields=["fiscal_year", "audience"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(count__gte=1) | (models.Q(source="report_correction") & ~models.Q(count=0)),
@@ -60,6 +59,7 @@ class CompletionRecord(models.Model):
 
 
 class Grain(models.TextChoices):
+    FISCAL_YEAR = "y", _("年度")
     MONTH = "m", _("月")
     DAY = "d", _("日")
 
@@ -69,13 +69,13 @@ class AggregateCount(models.Model):
 
     One row per (cuboid, grain, period, dimension values). A cuboid is a set of the five
     dimensions (prefecture, sector, audience, delivery, age); dimensions outside it hold "".
-    Every cuboid is kept by month; cuboids of at most two dimensions also by day, for the
-    edges of a date range. See `analytics/cube.py` and docs/performance.md.
+    Every cuboid is kept by fiscal year and by month; cuboids of at most two dimensions also by
+    day, for the edges of a date range. See `analytics/cube.py` and docs/performance.md.
     """
 
     cuboid = models.PositiveSmallIntegerField()
     grain = models.CharField(max_length=1, choices=Grain.choices)
-    period = models.DateField(help_text=_("月の集計は月初日。"))
+    period = models.DateField(help_text=_("月の集計は月初日、年度の集計は4月1日。"))
     prefecture = models.CharField(max_length=2, blank=True)
     sector = models.CharField(max_length=20, blank=True)
     audience = models.CharField(max_length=10, blank=True)

@@ -3,8 +3,13 @@
 Each app adds its router here; the OpenAPI description is at /api/v1/openapi.json.
 """
 
+import logging
+
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from ninja import NinjaAPI, Router, Schema
+from ninja.errors import ValidationError
 
 from analytics.api import router as analytics_router
 from certificates.api import router as certificates_router
@@ -43,6 +48,52 @@ api = TsunagariAPI(
     description="つながりサポーター学習プラットフォームの公開API。Public API of the Tsunagari Supporter platform.",
     urls_namespace="api",
 )
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request, exc):
+    """Never ninja's default (a plain-text traceback under DEBUG, Django's HTML page otherwise):
+    a Japanese JSON message, and the error in the log as Django itself would log it."""
+    from core.views import api_error
+
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
+    )
+    return api_error(500)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, exc):
+    """ninja's 422 lists the validation errors; the H5P endpoints (called by our own lesson page,
+    whose learner sees the message) answer one Japanese sentence instead, as their schema says."""
+    from h5p.api import INVALID_INPUT
+
+    if request.path.startswith("/api/v1/h5p/"):
+        return api.create_response(request, {"detail": str(INVALID_INPUT)}, status=422)
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    from core.views import api_error
+
+    return api_error(404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    from core.views import api_error
+
+    return api_error(403)
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def bad_request(request, exc):
+    from core.views import api_error
+
+    return api_error(400)
+
 
 core_router = Router(tags=["reference"])
 

@@ -16,6 +16,8 @@ from courses import views as course_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # Anything else under /api/ is a JSON 404 at once (no slash redirect, no Wagtail page).
+    re_path(r"^api/", core_views.page_not_found, name="api_not_found"),
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("django-admin/login/", account_views.admin_login),
     path("admin/", include(wagtailadmin_urls)),
@@ -54,6 +56,8 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler403 = "core.views.permission_denied"
 handler500 = "core.views.server_error"
+handler429 = "core.views.too_many_requests"  # read by allauth's rate limits

@@ -8,8 +8,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -79,13 +81,74 @@ def dev_mailbox(request):
     return render(request, "core/dev_mailbox.html", {"mail_messages": messages})
 
 
+# --- error pages -------------------------------------------------------------------------------
+# Japanese, with a way back; the pages built on base.html carry the 相談窓口 box in the footer.
+# Under /api/ the answer is JSON {"detail": ...} instead (config/api.py handles errors inside
+# operations; these cover paths no operation matches and errors outside ninja).
+
+API_PREFIX = "/api/"
+
+
+def _api_messages() -> dict[int, str]:
+    return {
+        400: _("リクエストの形が正しくありません。"),
+        403: _("この操作をする権限がありません。"),
+        404: _("見つかりません。URLを確かめてください。"),
+        429: _("リクエストが多すぎます。1分ほど待ってから、もう一度お試しください。"),
+        500: _("サーバーで問題が起きました。しばらくしてから、もう一度お試しください。"),
+    }
+
+
+def api_error(status: int) -> JsonResponse:
+    return JsonResponse(
+        {"detail": str(_api_messages()[status])},
+        status=status,
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request, exception=None):
+    """Also answers a request with a bad Host header, so nothing here may look at the host:
+    a static page, like 500.html."""
+    if _is_api(request):
+        return api_error(400)
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
 def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_error(404)
     return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception=None):
+    if _is_api(request):
+        return api_error(403)
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: the form was sent from an old page or without cookies."""
+    if _is_api(request):
+        return api_error(403)
+    return render(request, "403_csrf.html", status=403)
+
+
+def too_many_requests(request, exception=None):
+    """allauth's rate limits (config.urls.handler429)."""
+    if _is_api(request):
+        return api_error(429)
+    return render(request, "429.html", status=429)
+
+
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """Like Django's own: rendered without the request or context processors, so it works when
+    the database or the session is what failed."""
+    if _is_api(request):
+        return api_error(500)
+    return HttpResponseServerError(loader.render_to_string("500.html"))

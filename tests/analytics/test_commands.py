@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Sum
 
 from analytics import integrity, stats
@@ -62,3 +63,24 @@ def test_verify_stats_passes_then_fails_on_tampering():
     with pytest.raises(CommandError, match="一致しません"):
         call_command("verify_stats", stderr=err)
     assert "(total)" in err.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index rebuild is PostgreSQL's bulk path")
+def test_bulk_load_rebuilds_the_indexes_it_dropped(monkeypatch):
+    from analytics.management.commands import generate_completions
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'analytics_completionrecord' "
+                "ORDER BY indexname"
+            )
+            return cursor.fetchall()
+
+    before = indexes()
+    monkeypatch.setattr(generate_completions, "BULK_INDEX_THRESHOLD", 1)
+    call_command("generate_completions", count=2000, seed=11, batch=1000, quiet=True)
+    assert indexes() == before
+    assert any("completed_on" in definition for _name, definition in before)
+    assert CompletionRecord.objects.aggregate(n=Sum("count"))["n"] == 2000
+    assert integrity.differences() == []

@@ -75,6 +75,12 @@ def test_every_cuboid_matches_the_records(spread):
         (("sector",), {"audience": ("general",)}, datetime.date(2025, 6, 5), datetime.date(2025, 6, 20)),
         (("prefecture", "sector", "age_band"), {"delivery": ("online",)}, datetime.date(2025, 5, 9), None),
         (("month", "audience"), {}, None, datetime.date(2026, 1, 14)),
+        # Whole fiscal years from the year rows, months and days around them.
+        (("fiscal_year", "sector"), {}, datetime.date(2025, 3, 10), datetime.date(2026, 5, 20)),
+        (("prefecture", "sector"), {}, datetime.date(2025, 4, 1), None),
+        (("delivery",), {"audience": ("staff",)}, None, datetime.date(2026, 3, 31)),
+        (("prefecture", "sector", "delivery"), {}, datetime.date(2025, 2, 14), datetime.date(2026, 4, 30)),
+        (("fiscal_year",), {}, None, None),
     ],
 )
 def test_queries_equal_a_group_by(spread, group_by, filters, date_from, date_to):
@@ -83,23 +89,43 @@ def test_queries_equal_a_group_by(spread, group_by, filters, date_from, date_to)
 
 
 def test_split_range_covers_each_day_once():
-    first = datetime.date(2025, 1, 1)
-    for a, b in itertools.combinations([first + datetime.timedelta(days=d) for d in range(0, 130, 7)], 2):
-        span = cube.split_range(a, b)
-        days = set()
-        for lo, hi in span.edges:
-            days |= {lo + datetime.timedelta(days=i) for i in range((hi - lo).days + 1)}
-        if span.months:
-            month = span.first
-            while month <= span.last:
-                nxt = cube.next_month(month)
-                days |= {month + datetime.timedelta(days=i) for i in range((nxt - month).days)}
-                month = nxt
-        assert days == {a + datetime.timedelta(days=i) for i in range((b - a).days + 1)}
+    """Years, months and edge days of every range cover each day of it exactly once."""
+    universe_first, universe_last = datetime.date(2023, 1, 1), datetime.date(2027, 12, 31)
+
+    def days_between(lo, hi):
+        lo, hi = lo or universe_first, hi or universe_last
+        return [lo + datetime.timedelta(days=i) for i in range((hi - lo).days + 1)]
+
+    first = datetime.date(2024, 2, 1)
+    bounds = [None, *(first + datetime.timedelta(days=d) for d in range(0, 800, 23)), datetime.date(2025, 4, 1)]
+    bounds += [datetime.date(2025, 3, 31), datetime.date(2026, 3, 1), datetime.date(2024, 4, 30)]
+    for a, b in itertools.product(bounds, repeat=2):
+        if a and b and a > b:
+            continue
+        for use_years in (True, False):
+            span = cube.split_range(a, b, use_years=use_years)
+            covered = []
+            for lo, hi in span.edges:
+                covered += days_between(lo, hi)
+            for lo, hi in span.months:
+                last = cube.next_month(hi) - datetime.timedelta(days=1) if hi else None
+                covered += days_between(lo, last)
+            if span.years:
+                lo, hi = span.years
+                covered += days_between(
+                    datetime.date(lo, 4, 1) if lo is not None else None,
+                    datetime.date(hi + 1, 3, 31) if hi is not None else None,
+                )
+                assert use_years
+            for lo, hi in span.months:
+                assert lo is None or lo.day == 1
+                assert hi is None or hi.day == 1
+            assert sorted(covered) == days_between(a, b), (a, b, span)
 
 
-def test_verify_detects_a_tampered_aggregate(spread):
-    cell = AggregateCount.objects.filter(cuboid=cube.cuboid_of(["prefecture", "sector"]), grain="m").first()
+@pytest.mark.parametrize("grain", ["y", "m", "d"])
+def test_verify_detects_a_tampered_aggregate(spread, grain):
+    cell = AggregateCount.objects.filter(cuboid=cube.cuboid_of(["prefecture", "sector"]), grain=grain).first()
     cell.count += 1
     cell.save()
     found = integrity.differences()
