@@ -2,14 +2,18 @@
 
 Accepted only from a signed-in learner enrolled in the course whose lesson contains the activity
 (the course app answers that through `h5p.integration`). Errors are JSON `{"detail": "..."}` in
-Japanese: 401 not signed in, 403 CSRF or not enrolled, 404 unknown activity or lesson, 400 the
-activity is not in that lesson or the body is malformed.
+Japanese, and declared in the OpenAPI description: 401 not signed in, 403 CSRF or not enrolled, 404
+unknown activity or lesson, 400 the activity is not in that lesson or the statement/state is
+malformed, 422 a body or query that does not fit the operation (config.api answers it in Japanese
+for these paths), 429 too many POSTs from one learner in a minute.
 """
 
 from __future__ import annotations
 
 import json
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -31,6 +35,19 @@ REFUSALS = {
         gettext_lazy("この講座を受講していないため、記録できません。講座を始めてからもう一度お試しください。"),
     ),
 }
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+# A learner's player sends a statement per answer or step and its state now and then; more than
+# this in a minute is not a person playing (settings.H5P_POST_LIMIT_PER_MINUTE overrides it).
+POST_LIMIT_PER_MINUTE = 240
+INVALID_INPUT = gettext_lazy(
+    "送信された内容の形式が正しくありません。ページを読み込み直してから、もう一度お試しください。"
+)
 
 
 class StatementIn(Schema):
@@ -64,10 +81,25 @@ def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def too_many_posts(user_id: int) -> bool:
+    """A fixed one-minute window per learner in the cache (Redis in production): one round trip
+    (`incr`) per POST, a second only to open the window."""
+    limit = getattr(settings, "H5P_POST_LIMIT_PER_MINUTE", POST_LIMIT_PER_MINUTE)
+    key = f"ratelimit:h5p-post:{user_id}"
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # no window yet
+        if not cache.add(key, 1, 60):
+            return cache.incr(key) > limit
+        return False
+
+
 def _context(request: HttpRequest, activity: str, lesson: int, write: bool):
     """(content, placement) or an error response."""
     if not request.user.is_authenticated:
         return _error(401, _("記録するにはログインしてください。"))
+    if write and too_many_posts(request.user.pk):
+        return _error(429, _("記録の送信が多すぎます。1分ほど待ってから、もう一度お試しください。"))
     if write and check_csrf(request) is not None:
         return _error(403, _("ページを読み込み直してから、もう一度お試しください（CSRF の確認に失敗しました）。"))
     content = services.activity(activity)
@@ -81,7 +113,7 @@ def _context(request: HttpRequest, activity: str, lesson: int, write: bool):
     return content, placement
 
 
-@router.post("/h5p/xapi", response={201: RecordedOut}, summary="Record an xAPI statement from the H5P player")
+@router.post("/h5p/xapi", response={201: RecordedOut, **ERRORS}, summary="Record an xAPI statement from the H5P player")
 def post_statement(request: HttpRequest, payload: StatementIn):
     found = _context(request, payload.activity, payload.lesson, write=True)
     if isinstance(found, JsonResponse):
@@ -126,7 +158,9 @@ def post_statement(request: HttpRequest, payload: StatementIn):
     )
 
 
-@router.get("/h5p/state", response=StateOut, summary="The learner's saved state of an activity (resume)")
+@router.get(
+    "/h5p/state", response={200: StateOut, **ERRORS}, summary="The learner's saved state of an activity (resume)"
+)
 def get_state(request: HttpRequest, activity: str, lesson: int):
     """For a guest: 200 with `recording: false` (a guest may play; nothing is recorded)."""
     if not request.user.is_authenticated:
@@ -143,7 +177,7 @@ def get_state(request: HttpRequest, activity: str, lesson: int):
     return response
 
 
-@router.post("/h5p/state", response=StateOut, summary="Save the learner's state of an activity")
+@router.post("/h5p/state", response={200: StateOut, **ERRORS}, summary="Save the learner's state of an activity")
 def post_state(request: HttpRequest, payload: StateIn):
     found = _context(request, payload.activity, payload.lesson, write=True)
     if isinstance(found, JsonResponse):

@@ -8,8 +8,10 @@ The checks, in order: a zip at all → every entry's name (no `..`, absolute, ba
 paths, no symlinks, no dotfiles, no duplicates) → counts and sizes (files, total uncompressed,
 compression ratio: zip bombs) → h5p.json → content/content.json → libraries in the package
 (library.json, folder name, file types) → every dependency resolvable (in the package or already
-installed), the main library present → content/ files only from H5P core's media allow-list
-→ every text field sanitised against the libraries' semantics (nh3).
+installed), the main library present → content/ files only from H5P core's default allow-list
+→ every text field sanitised against the libraries' semantics (nh3). Libraries in the package that
+the content never loads (editor libraries such as H5PEditor.*, which real exports often carry) are
+vetted like the others but not stored; the report names them.
 """
 
 from __future__ import annotations
@@ -34,70 +36,24 @@ MAX_RATIO = 100  # uncompressed / compressed, for any entry bigger than RATIO_FL
 RATIO_FLOOR = 256 * 1024
 MAX_JSON_BYTES = 5 * 1024 * 1024
 
-# content/: H5P core's default content allow-list, less everything a browser could run or render
-# as a document (svg, html, xml, js, swf...). Library folders may also carry code and styles.
-CONTENT_EXTENSIONS = frozenset(
-    [
-        "json",
-        "png",
-        "jpg",
-        "jpeg",
-        "gif",
-        "bmp",
-        "tif",
-        "tiff",
-        "webp",
-        "webm",
-        "mp4",
-        "ogg",
-        "oga",
-        "ogv",
-        "mp3",
-        "m4a",
-        "wav",
-        "vtt",
-        "webvtt",
-        "pdf",
-        "txt",
-        "csv",
-        "woff",
-        "woff2",
-        "ttf",
-        "otf",
-        "eot",
-        "gltf",
-        "glb",
-    ]
+# H5P core's default allow-lists (H5PCore::$defaultContentWhitelist, and the same plus `js css`
+# for libraries), so a package exported by h5p.org, Moodle, Lumi... is accepted as H5P accepts it.
+# Nothing here is trusted because of its extension: every file is served from the cookie-less
+# player origin with our own content type (never text/html), `nosniff` and
+# `Content-Security-Policy: default-src 'none'; sandbox` (an SVG or XML file opened directly
+# cannot run script), types a browser would not show inline as downloads (h5p.player).
+# `.html .htm .php .js` (in content/) and anything else not listed are refused.
+H5P_CONTENT_WHITELIST = (
+    "json png jpg jpeg gif bmp tif tiff svg eot ttf woff woff2 otf webm mp4 ogg mp3 m4a wav txt pdf rtf "
+    "doc docx xls xlsx ppt pptx odt ods odp xml csv diff patch swf md textile vtt webvtt gltf glb"
 )
+H5P_LIBRARY_WHITELIST_EXTRAS = "js css"
+# Ours on top (media a browser only plays or shows as an image; source maps of library scripts).
+CONTENT_EXTRAS = "webp oga ogv"
+LIBRARY_EXTRAS = "map"
+CONTENT_EXTENSIONS = frozenset((H5P_CONTENT_WHITELIST + " " + CONTENT_EXTRAS).split())
 LIBRARY_EXTENSIONS = frozenset(
-    [
-        "js",
-        "css",
-        "json",
-        "png",
-        "jpg",
-        "jpeg",
-        "gif",
-        "bmp",
-        "webp",
-        "svg",
-        "woff",
-        "woff2",
-        "ttf",
-        "otf",
-        "eot",
-        "webm",
-        "mp4",
-        "ogg",
-        "mp3",
-        "m4a",
-        "wav",
-        "vtt",
-        "webvtt",
-        "txt",
-        "md",
-        "map",
-    ]
+    (H5P_CONTENT_WHITELIST + " " + CONTENT_EXTRAS + " " + H5P_LIBRARY_WHITELIST_EXTRAS + " " + LIBRARY_EXTRAS).split()
 )
 MACHINE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,255}$")
 LIBRARY_REF = re.compile(r"^([A-Za-z0-9_.\-]{1,255}) (\d{1,5})\.(\d{1,5})$")
@@ -143,6 +99,7 @@ class Package:
     dependencies: list[tuple[str, int, int]]  # every (machineName, major, minor) the content needs
     media: dict[str, bytes]  # path under content/ (not content.json) → bytes
     problems: list[str] = field(default_factory=list)  # what sanitising changed (warnings)
+    unused: list[str] = field(default_factory=list)  # libraries in the package the content never loads
 
 
 def _ext(name: str) -> str:
@@ -417,6 +374,15 @@ def inspect_package(data: bytes, installed=None) -> Package:
         _("保存しなかったファイル（ライブラリ内の隠しファイル・拡張子のないファイルなど）：%(name)s") % {"name": name}
         for name in skipped
     ]
+    unused = sorted(
+        library.label
+        for library in libraries.values()
+        if (library.machine_name, library.major, library.minor) not in needed
+    )
+    for label in unused:
+        problems.append(
+            _("コンテンツが使わないため保存しなかったライブラリ（エディタ用など）：%(name)s") % {"name": label}
+        )
     clean_content = sanitise_content(content_json, main_semantics, semantics_of, set(media), problems)
     clean_h5p = sanitise_metadata(h5p_json, problems=problems, where="h5p.json")
     return Package(
@@ -428,4 +394,5 @@ def inspect_package(data: bytes, installed=None) -> Package:
         dependencies=needed,
         media=media,
         problems=problems,
+        unused=unused,
     )

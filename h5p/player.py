@@ -109,7 +109,10 @@ def _content_type(path: str) -> str:
 
 
 def _file(opened, path: str, cache_control: str = LONG_CACHE):
-    response = FileResponse(opened, content_type=_content_type(path))
+    content_type = _content_type(path)
+    response = FileResponse(opened, content_type=content_type)
+    if content_type == "application/octet-stream":  # doc, xml, swf... in H5P's allow-list: a download
+        response["Content-Disposition"] = "attachment"
     return _headers(response, cache_control)
 
 

@@ -80,6 +80,28 @@ def clean_html(value: str, tags=DEFAULT_HTML_TAGS) -> str:
     )
 
 
+def html_field_tags(definition: dict) -> set[str]:
+    """The tags an `html` text field keeps, as H5P core's validateText computes them: the field's
+    `tags` plus `div span p br` (always: the editor's enterMode wraps text in <p> or <div>) and the
+    tags that go with those listed (table rows and cells, strong for b, em for i, li for lists, s
+    for del/strike). Intersected with SAFE_TAGS by clean_html."""
+    listed = definition.get("tags")
+    if not isinstance(listed, list):
+        return set(DEFAULT_HTML_TAGS) | {"div"}
+    tags = {tag for tag in listed if isinstance(tag, str)} | {"div", "span", "p", "br"}
+    if "table" in tags:
+        tags |= {"tr", "td", "th", "colgroup", "thead", "tbody", "tfoot", "caption"}
+    if "b" in tags:
+        tags.add("strong")
+    if "i" in tags:
+        tags.add("em")
+    if "ul" in tags or "ol" in tags:
+        tags.add("li")
+    if "del" in tags or "strike" in tags:
+        tags.add("s")
+    return tags
+
+
 def escape_text(value: str) -> str:
     """Plain text, HTML-escaped once (already-escaped text is not escaped twice)."""
     return html.escape(html.unescape(value), quote=True)
@@ -146,8 +168,7 @@ class _Walker:
         kind = definition.get("type")
         if kind == "text" and isinstance(value, str):
             if definition.get("widget") == "html":
-                tags = definition.get("tags") if isinstance(definition.get("tags"), list) else DEFAULT_HTML_TAGS
-                cleaned = clean_html(value, tags=set(tags) | {"br"})
+                cleaned = clean_html(value, tags=html_field_tags(definition))
             else:  # plain text; a text field may also be used as a link, so no script URLs
                 cleaned = "" if BAD_URL.match(value) else escape_text(value)
             if cleaned != value:

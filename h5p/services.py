@@ -124,6 +124,7 @@ def install(data: bytes, user, key: str = "", title: str = "") -> H5PContent:
                     "problems": package.problems,
                     "libraries": [f"{row.machine_name} {row.version}" for row in rows],
                     "new_libraries": [item.label for item in to_create],
+                    "unused_libraries": package.unused,
                     "files": sorted(package.media),
                 },
                 uploaded_by=user if getattr(user, "pk", None) else None,

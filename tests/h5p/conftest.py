@@ -10,6 +10,8 @@ from django.test import Client
 from h5p.seed import ACTIVITIES, SeedInstaller, build_package
 from h5p.services import install
 
+THIRD_PARTY = Path(__file__).resolve().parent / "fixtures" / "third_party" / "true-false-export"
+
 CHOICE = next(a for a in ACTIVITIES if a["library"] == "Tsunagari.ChoiceFeedback")
 REFLECTION = next(a for a in ACTIVITIES if a["library"] == "Tsunagari.ReflectionCard")
 
@@ -100,3 +102,23 @@ def statement(verb="answered", raw=1, maximum=1, **extra):
     }
     body.update(extra)
     return body
+
+
+def third_party_package(change=None) -> bytes:
+    """The H5P.TrueFalse export in tests/h5p/fixtures/third_party/ zipped as exporters do (directory
+    entries included); `change(dict name→bytes)` may alter it first."""
+    files = {
+        path.relative_to(THIRD_PARTY).as_posix(): path.read_bytes()
+        for path in sorted(THIRD_PARTY.rglob("*"))
+        if path.is_file()
+    }
+    if change:
+        change(files)
+    folders = sorted({name.rsplit("/", 1)[0] + "/" for name in files if "/" in name})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for folder in folders:
+            archive.writestr(folder, b"")
+        for name, blob in files.items():
+            archive.writestr(name, blob)
+    return out.getvalue()

@@ -192,3 +192,71 @@ def test_an_xapi_post_needs_few_queries(enrolled, h5p_lesson, django_assert_max_
     # activity, the lesson's slots and the enrolment come from memory and the cache
     with django_assert_max_num_queries(3):
         assert post(enrolled, XAPI, body).status_code == 201
+
+
+def test_two_hundred_xapi_posts_cost_one_write_each_and_no_lookups(enrolled, h5p_lesson, learner):
+    """In process, 200 statements in a row (as bench/h5p_xapi.py sends them): per POST only the
+    session is read (database sessions in tests; the cache in production) and the statement is
+    written — one SQL statement on PostgreSQL (statement + best result), two on SQLite. The
+    activity, the lesson's slots, the enrolment and the user never reach the database; the lesson's
+    completion costs its queries once, when the result first satisfies the lesson."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _course, lesson, _other = h5p_lesson
+    post(enrolled, XAPI, {"activity": "choice", "lesson": lesson.pk, "statement": statement(raw=0)})  # warm
+    writes_per_post = 1 if connection.vendor == "postgresql" else 2
+    per_post = []
+    for n in range(200):
+        body = {"activity": "choice", "lesson": lesson.pk, "statement": statement(raw=n % 2)}
+        with CaptureQueriesContext(connection) as queries:
+            assert post(enrolled, XAPI, body).status_code == 201
+        per_post.append([q["sql"] for q in queries.captured_queries])
+
+    completion = per_post[1]  # the first full score finishes the lesson (once)
+    assert any("courses_lessonprogress" in sql for sql in completion)
+    # Finishing the lesson renews the learner's progress snapshot: the next POST reads it once.
+    assert any("courses_enrolment" in sql for sql in per_post[2])
+    for index, sqls in enumerate(per_post):
+        if index in (1, 2):
+            continue
+        assert len(sqls) == 1 + writes_per_post, "\n".join(s[:120] for s in sqls)
+        assert "django_session" in sqls[0]
+        assert all("h5p_xapistatement" in sql or "h5p_h5presult" in sql for sql in sqls[1:])
+    assert XAPIStatement.objects.filter(user=learner).count() == 201
+    assert LessonProgress.objects.filter(lesson=lesson, enrolment__user=learner).count() == 1
+
+
+def test_a_body_that_does_not_fit_is_refused_in_japanese(enrolled):
+    for body in ({"activity": "choice", "lesson": "not a number", "statement": {}}, {"activity": "choice"}):
+        response = post(enrolled, XAPI, body)
+        assert response.status_code == 422
+        assert response.json() == {
+            "detail": "送信された内容の形式が正しくありません。ページを読み込み直してから、もう一度お試しください。"
+        }
+    assert enrolled.get(STATE, {"activity": "choice", "lesson": "x"}).status_code == 422
+    assert XAPIStatement.objects.count() == 0
+
+
+def test_too_many_posts_from_one_learner_are_refused_for_a_minute(enrolled, h5p_lesson, learner, settings):
+    settings.H5P_POST_LIMIT_PER_MINUTE = 3
+    _course, lesson, _other = h5p_lesson
+    body = {"activity": "reflection", "lesson": lesson.pk, "statement": statement("progressed")}
+    assert [post(enrolled, XAPI, body).status_code for _ in range(3)] == [201, 201, 201]
+    refused = post(enrolled, XAPI, body)
+    assert refused.status_code == 429
+    assert refused.json()["detail"] == "記録の送信が多すぎます。1分ほど待ってから、もう一度お試しください。"
+    state = post(enrolled, STATE, {"activity": "choice", "lesson": lesson.pk, "state": "{}"})
+    assert state.status_code == 429  # statements and state share the learner's budget
+    assert XAPIStatement.objects.filter(user=learner).count() == 3 and H5PState.objects.count() == 0
+    # Reading the saved state is not limited.
+    assert enrolled.get(STATE, {"activity": "choice", "lesson": lesson.pk}).status_code == 200
+
+
+def test_the_error_responses_are_declared_in_the_api_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path, method, ok in (("/api/v1/h5p/xapi", "post", "201"), ("/api/v1/h5p/state", "post", "200")):
+        responses = schema["paths"][path][method]["responses"]
+        assert set(responses) == {ok, "400", "401", "403", "404", "422", "429"}
+        assert responses["429"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+    assert schema["components"]["schemas"]["ErrorOut"]["required"] == ["detail"]

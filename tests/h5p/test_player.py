@@ -169,3 +169,26 @@ def test_learners_cannot_open_the_h5p_admin(settings, learner):
     client = Client()
     client.force_login(learner)
     assert client.get("/admin/h5p/").status_code in (302, 403)
+
+
+def test_svg_and_other_documents_in_content_are_accepted_but_cannot_run(client):
+    """SVG (and XML, office files...) are in H5P core's default allow-list: accepted, never
+    sanitised, but served from the cookie-less player origin so that nothing in them can run."""
+    from h5p.seed import SeedInstaller
+    from h5p.services import install
+
+    hostile_svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'><script>alert(2)</script></svg>"
+    extra = {"content/images/x.svg": hostile_svg, "content/notes.xml": b"<x><script>alert(1)</script></x>"}
+    data = rezip(choice_package(), lambda f: f.update(extra))
+    content = install(data, SeedInstaller(), key="svg")
+    base = f"/h5p/player/{content.uuid}"
+
+    svg = on_player(client, f"{base}/content/images/x.svg")
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    csp = svg["Content-Security-Policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    assert svg["X-Content-Type-Options"] == "nosniff" and not svg.cookies
+    xml = on_player(client, f"{base}/content/notes.xml")
+    assert xml["Content-Type"] == "application/octet-stream" and xml["Content-Disposition"] == "attachment"
+    assert "sandbox" in xml["Content-Security-Policy"]
+    assert client.get(f"{base}/content/images/x.svg").status_code == 404  # never on the site's host
