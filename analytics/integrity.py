@@ -105,13 +105,21 @@ def _grouping_sets_select(grain: str, where: str = "1=1") -> str:
     cuboids = cube.ALL_CUBOIDS if grain == "m" else cube.DAY_CUBOIDS
     short = {"prefecture": "p", "sector": "s", "audience": "a", "delivery": "d", "age_band": "g"}
     sets = ", ".join("(" + ", ".join(short[d] for d in cube.dimensions_of(c)) + ")" for c in cuboids)
+    source = (
+        f"SELECT {_period_sql(grain)} AS period, prefecture AS p, sector AS s, audience AS a, delivery AS d, "  # noqa: S608 — constant names, no user input
+        f"{AGE_SQL} AS g, count AS n, CASE WHEN is_synthetic THEN count ELSE 0 END AS syn FROM {RECORDS} WHERE {where}"
+    )
+    if grain == "m":
+        # Many records share a month and all five values: sum them once, then hash the 32 sets
+        # over those sums instead of over every record.
+        source = (
+            f"SELECT period, p, s, a, d, g, SUM(n) AS n, SUM(syn) AS syn FROM ({source}) f GROUP BY 1, 2, 3, 4, 5, 6"  # noqa: S608
+        )
     return (
         f"SELECT 31 - GROUPING(g, d, a, s, p) AS cuboid, '{grain}' AS grain, period, COALESCE(p, '') AS prefecture, "  # noqa: S608 — constant names, no user input
         f"COALESCE(s, '') AS sector, COALESCE(a, '') AS audience, COALESCE(d, '') AS delivery, "
-        f"COALESCE(g, '') AS age, SUM(n) AS count, SUM(syn) AS synthetic FROM ("
-        f"SELECT {_period_sql(grain)} AS period, prefecture AS p, sector AS s, audience AS a, delivery AS d, "
-        f"{AGE_SQL} AS g, count AS n, CASE WHEN is_synthetic THEN count ELSE 0 END AS syn "
-        f"FROM {RECORDS} WHERE {where}) r GROUP BY period, GROUPING SETS ({sets}) HAVING SUM(n) <> 0"
+        f"COALESCE(g, '') AS age, SUM(n) AS count, SUM(syn) AS synthetic FROM ({source}) r "
+        f"GROUP BY period, GROUPING SETS ({sets}) HAVING SUM(n) <> 0"
     )
 
 

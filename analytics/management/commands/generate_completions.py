@@ -71,9 +71,14 @@ class Command(BaseCommand):
                 written += len(rows)
                 if not quiet:
                     self._progress(written, count, started)
+            loaded = time.monotonic()
             if not quiet:
-                self.stderr.write("\n集計しています… (aggregating)")
+                self.stderr.write(f"\n集計しています… (aggregating; records took {loaded - started:.1f} s)")
             integrity.add_records_to_aggregates(first_id, last_id, source_key_prefix=prefix)
+            if not quiet:
+                self.stderr.write(
+                    f"集計 {time.monotonic() - loaded:.1f} 秒 (aggregates took {time.monotonic() - loaded:.1f} s)"
+                )
         self.stdout.write(
             f"デモデータ {written:,} 件を生成しました（{time.monotonic() - started:.1f} 秒）。"
             f" Generated {written:,} synthetic records."
@@ -112,7 +117,9 @@ class Command(BaseCommand):
             last_id = cursor.fetchone()[0]
             if rebuild:
                 if not quiet:
-                    self.stderr.write("\n索引を作り直しています… (rebuilding indexes)")
+                    self.stderr.write(
+                        f"\n索引を作り直しています… (rebuilding indexes; rows took {time.monotonic() - started:.1f} s)"
+                    )
                 cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
                 for _name, definition in rebuild:
                     cursor.execute(definition)
