@@ -14,13 +14,15 @@ import random
 import re
 import secrets
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from classrooms.models import (
@@ -230,6 +232,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _single_statement():
+    """For one INSERT that may hit a unique constraint. Outside a transaction the statement commits
+    on its own (no BEGIN/COMMIT round trips); inside one, a savepoint keeps the error contained."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
 def join(session: ClassSession, nickname_text: str) -> tuple[Pupil, str]:
     """Add a pupil to an open class. Returns the pupil and the device token to keep."""
     message = refusal_for(session)
@@ -238,13 +246,14 @@ def join(session: ClassSession, nickname_text: str) -> tuple[Pupil, str]:
     nickname, key = clean_nickname(nickname_text)
     token = secrets.token_urlsafe(32)
     try:
-        with transaction.atomic():
+        with _single_statement():
             pupil = Pupil.objects.create(session=session, nickname=nickname, nickname_key=key, token_hash=_hash(token))
     except IntegrityError:
         raise ClassroomError(
             _("「%(name)s」は、このクラスでもう使われています。ほかのニックネームにしてね。") % {"name": nickname}
         ) from None
     forget_snapshot(session.pk)
+    _remember_course(session)
     return pupil, token
 
 
@@ -252,6 +261,10 @@ def remember_device(request, session: ClassSession, token: str) -> None:
     store = dict(request.session.get(DEVICE_SESSION_KEY, {}))
     store[str(session.pk)] = token
     request.session[DEVICE_SESSION_KEY] = store
+
+
+def _device_hashes(store) -> list[str]:
+    return [_hash(token) for token in store.values() if isinstance(token, str)]
 
 
 def device_pupil(request, code: str) -> Pupil | None:
@@ -263,7 +276,7 @@ def device_pupil(request, code: str) -> Pupil | None:
     if not store:
         return None
     code = normalise_code(code)
-    hashes = [_hash(token) for token in store.values() if isinstance(token, str)]
+    hashes = _device_hashes(store)
     if not hashes:
         return None
     # An index lookup by token (usually one), the class checked here: the live class first.
@@ -279,8 +292,38 @@ def device_pupil(request, code: str) -> Pupil | None:
 # --- progress ----------------------------------------------------------------------------------
 
 
+# Outlines are immutable and keyed by the version token that any publish, move or delete replaces:
+# keeping them in the worker saves a cache round trip and unpickling on every pupil request.
+_outlines: dict[tuple, object] = {}
+
+
+# Which course a join code's class follows, as this worker last saw it: only a hint for
+# `finish_lesson_fast`, whose statement checks it again.
+_course_of_code: dict[str, int] = {}
+
+
+def _outline_of_course(course_id: int):
+    key = (course_services.outline_version(), translation.get_language(), course_id)
+    outline = _outlines.get(key)
+    if outline is None:
+        outline = course_services.course_outline(course_id)
+        if outline is not None:
+            if len(_outlines) >= 64:
+                _outlines.clear()
+            _outlines[key] = outline
+    return outline
+
+
+def _remember_course(session: ClassSession) -> None:
+    if _course_of_code.get(session.code) != session.course_id:
+        if len(_course_of_code) >= 10_000:
+            _course_of_code.clear()
+        _course_of_code[session.code] = session.course_id
+
+
 def outline_for(session: ClassSession):
-    return course_services.course_outline(session.course_id)
+    _remember_course(session)
+    return _outline_of_course(session.course_id)
 
 
 def done_lesson_ids(pupil: Pupil) -> frozenset[int]:
@@ -305,18 +348,133 @@ def finish_lesson(pupil: Pupil, outline, lesson_id: int) -> frozenset[int]:
     _can_continue(pupil)
     if outline is None or outline.lesson(lesson_id) is None:
         raise ClassroomError(_("このレッスンは、このクラスにはありません。"), status=404)
-    # One transaction (one commit) with one INSERT … ON CONFLICT DO NOTHING: a double tap or a
-    # retry records the lesson once.
-    with transaction.atomic():
-        PupilLessonProgress.objects.bulk_create(
-            [PupilLessonProgress(pupil=pupil, lesson_id=lesson_id)], ignore_conflicts=True
-        )
-        done = done_lesson_ids(pupil) & outline.lesson_ids
-        Pupil.objects.filter(pk=pupil.pk).update(lessons_done=len(done), current_lesson_id=lesson_id)
-        pupil.lessons_done, pupil.current_lesson_id = len(done), lesson_id
-        _check_completion(pupil, outline, done)
+    if connection.vendor == "postgresql":
+        done = _finish_lesson_statement(pupil, outline, lesson_id)
+    else:
+        # One transaction with one INSERT … ON CONFLICT DO NOTHING: a double tap or a retry
+        # records the lesson once.
+        with transaction.atomic():
+            PupilLessonProgress.objects.bulk_create(
+                [PupilLessonProgress(pupil=pupil, lesson_id=lesson_id)], ignore_conflicts=True
+            )
+            done = done_lesson_ids(pupil) & outline.lesson_ids
+            Pupil.objects.filter(pk=pupil.pk).update(lessons_done=len(done), current_lesson_id=lesson_id)
+            pupil.lessons_done, pupil.current_lesson_id = len(done), lesson_id
+            _check_completion(pupil, outline, done)
     forget_snapshot(pupil.session_id)
     return done
+
+
+# PostgreSQL: the whole update in one statement (atomic on its own, one round trip): record the
+# lesson once (a double tap or a retry inserts nothing), recount the pupil's lessons of the course,
+# and complete the pupil when the course's rule is met (the same rule as `_rule_met`).
+_FINISH_SQL = """
+WITH new AS (
+    INSERT INTO classrooms_pupillessonprogress (pupil_id, lesson_id, completed_at)
+    VALUES (%(pupil)s, %(lesson)s, %(now)s)
+    ON CONFLICT DO NOTHING
+    RETURNING lesson_id
+), done AS (
+    SELECT lesson_id FROM classrooms_pupillessonprogress WHERE pupil_id = %(pupil)s
+    UNION SELECT lesson_id FROM new
+)
+UPDATE classrooms_pupil SET
+    lessons_done = (SELECT count(*) FROM done WHERE lesson_id = ANY(%(lessons)s::integer[])),
+    current_lesson_id = %(lesson)s,
+    completed_at = CASE
+        WHEN completed_at IS NULL
+            AND (SELECT count(*) FROM done WHERE lesson_id = ANY(%(required)s::integer[])) = %(required_count)s
+            AND (%(quiz_free)s OR quiz_passed)
+        THEN %(now)s ELSE completed_at END
+WHERE id = %(pupil)s
+RETURNING lessons_done, completed_at, ARRAY(SELECT lesson_id FROM done)
+"""
+
+
+# The same in one statement straight from the request (PostgreSQL): the device's pupil in the
+# class of the URL's code (as `device_pupil` picks it: the live class first, then the newest),
+# only if the class can be continued (as `refusal_for(joining=False)`) and follows the course
+# expected; nothing happens otherwise, and the ordinary path then answers.
+_FINISH_FROM_DEVICE_SQL = """
+WITH pupil AS (
+    SELECT p.id, p.session_id, s.ended_at, s.status, s.expires_at, s.course_id
+    FROM classrooms_pupil p JOIN classrooms_classsession s ON s.id = p.session_id
+    WHERE p.token_hash = ANY(%(hashes)s::text[]) AND NOT p.removed AND s.code = %(code)s
+    ORDER BY (s.ended_at IS NOT NULL), p.id DESC
+    LIMIT 1
+), go AS (
+    SELECT id FROM pupil
+    WHERE ended_at IS NULL AND status <> 'ended' AND expires_at > %(now)s AND course_id = %(course)s
+), new AS (
+    INSERT INTO classrooms_pupillessonprogress (pupil_id, lesson_id, completed_at)
+    SELECT id, %(lesson)s, %(now)s FROM go
+    ON CONFLICT DO NOTHING
+    RETURNING lesson_id
+), done AS (
+    SELECT lesson_id FROM classrooms_pupillessonprogress WHERE pupil_id = (SELECT id FROM go)
+    UNION SELECT lesson_id FROM new
+)
+UPDATE classrooms_pupil SET
+    lessons_done = (SELECT count(*) FROM done WHERE lesson_id = ANY(%(lessons)s::integer[])),
+    current_lesson_id = %(lesson)s,
+    completed_at = CASE
+        WHEN completed_at IS NULL
+            AND (SELECT count(*) FROM done WHERE lesson_id = ANY(%(required)s::integer[])) = %(required_count)s
+            AND (%(quiz_free)s OR quiz_passed)
+        THEN %(now)s ELSE completed_at END
+WHERE id = (SELECT id FROM go)
+RETURNING session_id
+"""
+
+
+def _statement_params(outline, lesson_id: int) -> dict:
+    required = sorted(outline.required_ids)
+    return {
+        "lesson": lesson_id,
+        "now": timezone.now(),
+        "lessons": sorted(outline.lesson_ids),
+        "required": required,
+        "required_count": len(required),
+        "quiz_free": outline.completion_rule == CompletionRule.LESSONS_ONLY or outline.final_quiz_id is None,
+    }
+
+
+def finish_lesson_fast(request, code: str, lesson_id: int) -> str | None:
+    """A pupil's "done" in one database round trip (PostgreSQL, a class this worker has seen):
+    the URL to go to next, or None when the ordinary path must answer (no such pupil on this
+    device, a class that cannot be continued, a lesson not in the course, another database)."""
+    if connection.vendor != "postgresql":
+        return None
+    store = request.session.get(DEVICE_SESSION_KEY)
+    code = normalise_code(code)
+    course_id = _course_of_code.get(code)
+    if not store or course_id is None:
+        return None
+    hashes = _device_hashes(store)
+    outline = _outline_of_course(course_id)
+    if not hashes or outline is None or outline.lesson(lesson_id) is None:
+        return None
+    params = {**_statement_params(outline, lesson_id), "hashes": hashes, "code": code, "course": course_id}
+    with connection.cursor() as cursor:
+        cursor.execute(_FINISH_FROM_DEVICE_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    forget_snapshot(row[0])
+    this = outline.lesson(lesson_id)
+    if this.number < len(outline.lessons):
+        return reverse("classrooms:pupil_lesson", args=[code, outline.lessons[this.number].id])
+    return reverse("classrooms:pupil_home", args=[code])
+
+
+def _finish_lesson_statement(pupil: Pupil, outline, lesson_id: int) -> frozenset[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_FINISH_SQL, {**_statement_params(outline, lesson_id), "pupil": pupil.pk})
+        row = cursor.fetchone()
+    if row is None:  # the pupil row is gone (purged meanwhile): nothing was updated
+        return frozenset()
+    pupil.lessons_done, pupil.completed_at, pupil.current_lesson_id = row[0], row[1], lesson_id
+    return frozenset(row[2]) & outline.lesson_ids
 
 
 def _rule_met(pupil: Pupil, outline, done: frozenset[int]) -> bool:
@@ -416,8 +574,7 @@ def save_answer(attempt: PupilQuizAttempt, answers: dict[int, list[int]]) -> Pup
 
 def check_answer(attempt: PupilQuizAttempt, question_id: int, chosen: list[int]) -> PupilQuizAttempt:
     """Feedback after each question: keep the answer, lock it, and let its feedback show."""
-    from quizzes.models import Question
-    from quizzes.services import _correct_answers, _validated, grade_question
+    from quizzes.services import _validated, answer_keys, grade_question
 
     _validated(attempt, question_id, chosen)
     with transaction.atomic():
@@ -429,8 +586,8 @@ def check_answer(attempt: PupilQuizAttempt, question_id: int, chosen: list[int])
         locked.answers = {**locked.answers, str(question_id): chosen}
         locked.checked = [*locked.checked, question_id]
         locked.save(update_fields=["answers", "checked"])
-        question = Question.objects.get(pk=question_id)
-        points = grade_question(question, _correct_answers([question_id]).get(question_id, []), chosen)
+        key = answer_keys([question_id])[question_id]
+        points = grade_question(key, list(key.correct_ids), chosen)
         _record_answers(locked, {question_id: points})
     return locked
 
@@ -438,8 +595,7 @@ def check_answer(attempt: PupilQuizAttempt, question_id: int, chosen: list[int])
 def submit(attempt: PupilQuizAttempt, answers: dict[int, list[int]] | None = None) -> PupilQuizAttempt:
     """Grade and close the attempt (a second submit returns the same result), then update the
     pupil's quiz state and completion."""
-    from quizzes.models import Question
-    from quizzes.services import _correct_answers, _validated, grade_question
+    from quizzes.services import _validated, answer_keys, grade_question
 
     with transaction.atomic():
         locked = (
@@ -453,12 +609,11 @@ def submit(attempt: PupilQuizAttempt, answers: dict[int, list[int]] | None = Non
         for question_id, chosen in (answers or {}).items():
             _validated(locked, question_id, chosen)
             locked.answers = {**locked.answers, str(question_id): chosen}
-        questions = Question.objects.in_bulk(locked.question_ids)
-        correct = _correct_answers(locked.question_ids, {pk: q.kind for pk, q in questions.items()})
+        keys = answer_keys(locked.question_ids)
         points = {
-            qid: grade_question(questions[qid], correct.get(qid, []), locked.answers.get(str(qid), []))
+            qid: grade_question(keys[qid], list(keys[qid].correct_ids), locked.answers.get(str(qid), []))
             for qid in locked.question_ids
-            if qid in questions
+            if qid in keys
         }
         locked.points = {str(k): v for k, v in points.items()}
         locked.score = round(100 * sum(points.values()) / len(locked.question_ids), 1) if locked.question_ids else 0.0
@@ -497,25 +652,48 @@ def forget_distribution(session_id: int) -> None:
     cache.delete(_distribution_key(session_id))
 
 
+# What the snapshot needs of the class (teacher and course first: they are read by their ids).
+_SNAPSHOT_SESSION_FIELDS = ("teacher", "course", "code", "status", "ended_at", "expires_at")
+
+
 def live_snapshot(session_id: int) -> dict | None:
-    """What the teacher's dashboard shows, as JSON-ready data (cached; rebuilt with two queries
-    after a pupil changes). Includes the teacher's id so that the poll checks ownership without
-    touching the database."""
+    """What the teacher's dashboard shows, as JSON-ready data (cached; rebuilt after a pupil
+    changes with one query — the pupils with their class's fields —, two for a class without
+    pupils). Includes the teacher's id so that the poll checks ownership without touching the
+    database."""
     key = _snapshot_key(session_id)
     data = cache.get(key)
     if data is not None:
         return data
-    session = ClassSession.objects.filter(pk=session_id).first()
-    if session is None:
-        return None
-    outline = outline_for(session)
-    titles = {lesson.id: strip_ruby_notation(lesson.title) for lesson in outline.lessons} if outline else {}
-    total = len(outline.lessons) if outline else 0
     rows = list(
         Pupil.objects.filter(session_id=session_id, removed=False)
         .order_by("joined_at", "pk")
-        .values("pk", "nickname", "current_lesson_id", "lessons_done", "quiz_done", "quiz_score", "completed_at")
+        .values(
+            "pk",
+            "nickname",
+            "current_lesson_id",
+            "lessons_done",
+            "quiz_done",
+            "quiz_score",
+            "completed_at",
+            *(f"session__{name}" for name in _SNAPSHOT_SESSION_FIELDS),
+        )
     )
+    if rows:
+        first = rows[0]
+        session = ClassSession(
+            pk=session_id,
+            teacher_id=first["session__teacher"],
+            course_id=first["session__course"],
+            **{name: first[f"session__{name}"] for name in _SNAPSHOT_SESSION_FIELDS[2:]},
+        )
+    else:
+        session = ClassSession.objects.filter(pk=session_id).first()
+        if session is None:
+            return None
+    outline = outline_for(session)
+    titles = {lesson.id: strip_ruby_notation(lesson.title) for lesson in outline.lessons} if outline else {}
+    total = len(outline.lessons) if outline else 0
     pupils = []
     for row in rows:
         completed = row["completed_at"] is not None

@@ -46,6 +46,7 @@ def final_quiz_passed(sender, quiz_id, user, attempt, **kwargs):
     from courses.services import check_completion
 
     for enrolment in Enrolment.objects.filter(user=user, course__final_quiz_id=quiz_id, completed_at__isnull=True):
+        enrolment.user = user  # the certificate needs the user: no second query for it
         check_completion(user, enrolment)
 
 

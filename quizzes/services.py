@@ -7,9 +7,11 @@ which the courses app listens to.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -118,7 +120,7 @@ def _validated(attempt: Attempt, question_id: int, choice_ids: list[int]) -> lis
 def parse_answers(attempt: Attempt, data) -> dict[int, list[int]]:
     """Read answers from a submitted form (`q<question id>` fields; for ordering questions
     `q<question id>_<choice id>` = position). Anything malformed or foreign is refused."""
-    kinds = dict(Question.objects.filter(pk__in=attempt.question_ids).values_list("pk", "kind"))
+    kinds = {pk: key.kind for pk, key in answer_keys(attempt.question_ids).items()}
     answers: dict[int, list[int]] = {}
     for key in data:
         if not key.startswith("q"):
@@ -178,8 +180,50 @@ def save_answers(attempt: Attempt, answers: dict[int, list[int]]) -> Attempt:
 
 # --- grading ---------------------------------------------------------------------------------------
 
+ANSWER_KEY_VERSION = "quizzes:answer-key-version"
 
-def grade_question(question: Question, correct_ids: list[int], chosen: list[int]) -> float:
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """What grading needs of a question (`grade_question` takes it in place of the question)."""
+
+    kind: str
+    partial_credit: bool
+    correct_ids: tuple[int, ...]  # in the choices' order; ordering questions: every choice
+
+
+# Per worker: {version token: {question id: AnswerKey}}. The token lives in the shared cache and is
+# replaced whenever a question or a choice is saved or deleted (apps.py), when that change commits
+# too, so no worker grades with an old key. Saves the question and choice queries on every answer.
+_answer_keys: dict[str, dict[int, AnswerKey]] = {}
+
+
+def forget_answer_keys() -> None:
+    cache.set(ANSWER_KEY_VERSION, uuid.uuid4().hex, None)
+
+
+def answer_keys(question_ids) -> dict[int, AnswerKey]:
+    """The answer key of each question that exists (no query when this worker has them)."""
+    version = cache.get_or_set(ANSWER_KEY_VERSION, lambda: uuid.uuid4().hex, None)
+    known = _answer_keys.get(version)
+    if known is None:
+        _answer_keys.clear()
+        known = _answer_keys[version] = {}
+    missing = [pk for pk in question_ids if pk not in known]
+    if missing:
+        rows = list(Question.objects.filter(pk__in=missing).values_list("pk", "kind", "partial_credit"))
+        correct: dict[int, list[int]] = {}
+        kinds = {pk: kind for pk, kind, _partial in rows}
+        choices = Choice.objects.filter(question_id__in=missing).order_by("question_id", "sort_order", "pk")
+        for question_id, choice_id, is_correct in choices.values_list("question_id", "pk", "is_correct"):
+            if kinds.get(question_id) == QuestionKind.ORDERING or is_correct:
+                correct.setdefault(question_id, []).append(choice_id)
+        for pk, kind, partial in rows:
+            known[pk] = AnswerKey(kind=kind, partial_credit=partial, correct_ids=tuple(correct.get(pk, ())))
+    return {pk: known[pk] for pk in question_ids if pk in known}
+
+
+def grade_question(question: Question | AnswerKey, correct_ids: list[int], chosen: list[int]) -> float:
     """Points between 0 and 1 for one question."""
     if not chosen:
         return 0.0
@@ -196,13 +240,8 @@ def grade_question(question: Question, correct_ids: list[int], chosen: list[int]
 
 
 def _correct_answers(question_ids, kinds: dict[int, str] | None = None) -> dict[int, list[int]]:
-    correct: dict[int, list[int]] = {}
-    if kinds is None:
-        kinds = dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "kind"))
-    for choice in Choice.objects.filter(question_id__in=question_ids).order_by("question_id", "sort_order", "pk"):
-        if kinds[choice.question_id] == QuestionKind.ORDERING or choice.is_correct:
-            correct.setdefault(choice.question_id, []).append(choice.pk)
-    return correct
+    """The right choices per question, in order (ordering questions: every choice, in order)."""
+    return {pk: list(key.correct_ids) for pk, key in answer_keys(question_ids).items() if key.correct_ids}
 
 
 @dataclass(frozen=True)
@@ -215,19 +254,18 @@ def submit(attempt: Attempt, answers: dict[int, list[int]] | None = None) -> Res
     """Grade and close the attempt. Submitting again (double click, retry after a timeout) returns
     the same result and records nothing new."""
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=attempt.pk)
         if locked.submitted_at is not None:
             return Result(locked, newly_submitted=False)
         if answers:
             for question_id, chosen in answers.items():
                 _validated(locked, question_id, chosen)
             locked.answers = {**locked.answers, **{str(k): v for k, v in answers.items()}}
-        questions = {q.pk: q for q in Question.objects.filter(pk__in=locked.question_ids)}
-        correct = _correct_answers(locked.question_ids, {pk: q.kind for pk, q in questions.items()})
+        keys = answer_keys(locked.question_ids)
         points = {
-            str(qid): grade_question(questions[qid], correct.get(qid, []), locked.answers.get(str(qid), []))
+            str(qid): grade_question(keys[qid], list(keys[qid].correct_ids), locked.answers.get(str(qid), []))
             for qid in locked.question_ids
-            if qid in questions
+            if qid in keys
         }
         score = round(100 * sum(points.values()) / len(locked.question_ids), 1) if locked.question_ids else 0.0
         locked.points = points

@@ -94,16 +94,34 @@ def test_the_dashboard_poll_shows_each_pupil_and_the_totals(client, teacher, ses
 
 
 @pytest.mark.django_db
-def test_the_dashboard_poll_needs_few_queries(client, teacher, session, django_assert_max_num_queries):
+def test_the_dashboard_poll_needs_few_queries(client, teacher, session, django_assert_num_queries):
     for n in range(30):
         join(Client(), session.code, f"なまえ{n}")
     client.force_login(teacher)
     services.outline_for(session)  # the course outline is cached on a running server
     url = f"/classes/{session.pk}/live.json"
-    with django_assert_max_num_queries(4):  # after a change: login session, user, class, pupils
+    # First poll: the login session (in Redis in production), the teacher (then in the user
+    # cache), and the pupils with their class's fields.
+    with django_assert_num_queries(3):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(2):  # warm: the login session only
+    with django_assert_num_queries(1):  # warm: the login session only
         assert len(client.get(url).json()["pupils"]) == 30
+    pupil = Client()
+    join(pupil, session.code, "さいご")
+    with django_assert_num_queries(2):  # a pupil joined: the session, and the pupils again
+        assert len(client.get(url).json()["pupils"]) == 31
+    services.pause(session)
+    assert client.get(url).json()["state"] == "paused"  # the class's state comes with the pupils
+    empty = services.create_session(
+        teacher=teacher,
+        school_name="空の学校",
+        prefecture="13",
+        grade="e5",
+        course=session.course,
+        held_on=session.held_on,
+    )
+    data = client.get(f"/classes/{empty.pk}/live.json").json()
+    assert (data["state"], data["pupils"], data["totals"]["joined"]) == ("open", [], 0)
 
 
 def test_the_dashboard_updates_after_progress(client, teacher, session, children_course):
