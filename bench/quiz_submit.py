@@ -125,6 +125,18 @@ def burst(url: str, rows: list[dict], spread: float = 0.0) -> tuple[list[float],
     return latencies, statuses
 
 
+def warm_up(url: str, rows: list[dict]) -> None:
+    """Every learner opens the quiz page, ten at a time, so that every worker has served it."""
+    import concurrent.futures
+
+    def one(row):
+        request = urllib.request.Request(url, headers={"Cookie": row["cookie"]})  # noqa: S310 - loopback only
+        urllib.request.urlopen(request, timeout=30).read()  # noqa: S310 - loopback only
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        list(pool.map(one, rows))
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
@@ -154,9 +166,7 @@ def main() -> None:
             {"cookie": row["cookie"], "form": [("csrfmiddlewaretoken", row["form"][-1][1])]} for row in data["rows"]
         ]
         burst(f"{server.base}/bench/bare-post/", bare_rows)  # warm up every worker …
-        for row in data["rows"][: args.workers * 2]:  # … and its page maps, as a running server has them
-            warm = urllib.request.Request(server.base + data["url"], headers={"Cookie": row["cookie"]})  # noqa: S310
-            urllib.request.urlopen(warm, timeout=30).read()  # noqa: S310 - loopback only
+        warm_up(server.base + data["url"], data["rows"])  # … and its page maps, as a running server has them
         bare, bare_status = burst(f"{server.base}/bench/bare-post/", bare_rows, args.spread)
         first, first_status = burst(server.base + data["url"], data["rows"], args.spread)
         again, again_status = burst(server.base + data["url"], data["rows"], args.spread)  # double submits

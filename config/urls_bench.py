@@ -1,5 +1,7 @@
 """The site's URLs plus a bare view: the baseline the benchmarks compare against."""
 
+import os
+
 from django.http import HttpResponse
 from django.urls import path
 
@@ -7,7 +9,8 @@ from config.urls import urlpatterns as site_urlpatterns
 
 
 def bare(request):
-    return HttpResponse("ok", content_type="text/plain")
+    # The worker's process id: the benchmarks wait until every worker has answered once.
+    return HttpResponse(f"ok {os.getpid()}", content_type="text/plain")
 
 
 def bare_post(request):
