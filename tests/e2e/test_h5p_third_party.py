@@ -1,5 +1,5 @@
-"""An administrator uploads an H5P export made by other tools (H5P.TrueFalse 1.8 with its
-libraries, fonts, SVG images and an editor library; see tests/h5p/fixtures/third_party/README.md)
+"""An administrator uploads an H5P package in the shape other tools export (H5P.TrueFalse 1.8 with
+its libraries, fonts, SVG images and an editor library; see tests/h5p/fixtures/third_party/README.md)
 through the admin in Chromium and reads the report; an SVG with script, opened straight from the
 player origin, cannot run."""
 
@@ -54,7 +54,7 @@ def test_an_administrator_uploads_a_third_party_export_and_reads_the_report(
         page.locator("input[name=key]").fill("true-false")
         page.get_by_role("button", name="検査して登録する").click()
 
-        expect(page.get_by_text("「H5P-True-False」を登録しました")).to_be_visible()
+        expect(page.get_by_text("「声かけの基本（〇×クイズ）」を登録しました")).to_be_visible()
         expect(page.get_by_role("cell", name="H5P.TrueFalse 1.8.5")).to_be_visible()
         for library in ("FontAwesome 4.5.6", "H5P.JoubelUI 1.3.15", "H5P.Question 1.5.18", "jQuery.ui 1.10.22"):
             expect(page.get_by_text(library, exact=False).first).to_be_visible()

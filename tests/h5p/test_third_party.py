@@ -1,6 +1,7 @@
-"""A package exported by other tools (H5P.TrueFalse 1.8 with its preloaded libraries, an editor
-library, fonts and SVG images; tests/h5p/fixtures/third_party/README.md says what is upstream):
-accepted by the real pipeline, reported, stored once, and served safely from the player origin."""
+"""A package in the shape other tools export (H5P.TrueFalse 1.8 with its preloaded libraries, an
+image, an editor library, fonts and SVG images; tests/h5p/fixtures/third_party/README.md says how
+it was made): accepted by the real pipeline, reported, stored once, and served safely from the
+player origin."""
 
 import json
 
@@ -21,6 +22,7 @@ PRELOADED = [
     "FontAwesome 4.5.6",
     "H5P.Components 1.0.0",
     "H5P.FontIcons 1.0.10",
+    "H5P.Image 1.1.18",
     "H5P.JoubelUI 1.3.15",
     "H5P.Question 1.5.18",
     "H5P.Transition 1.0.0",
@@ -38,7 +40,7 @@ def _origins(settings):
 def test_a_true_false_export_is_accepted_and_reported(settings):
     content = install(third_party_package(), SeedInstaller(), key="true-false")
 
-    assert content.title == "H5P-True-False"
+    assert content.title == "声かけの基本（〇×クイズ）"
     assert content.main_library.machine_name == "H5P.TrueFalse" and content.main_library.version == "1.8.5"
     assert sorted(str(library) for library in content.libraries.all()) == PRELOADED
     assert sorted(content.report["new_libraries"]) == PRELOADED
@@ -54,12 +56,19 @@ def test_a_true_false_export_is_accepted_and_reported(settings):
     font_awesome = H5PLibrary.objects.get(machine_name="FontAwesome")
     assert {"fonts/fontawesome-webfont.woff", "fonts/fontawesome-webfont.svg"} <= set(font_awesome.files)
     assert "images/plus-one-transparent.svg" in H5PLibrary.objects.get(machine_name="H5P.Question").files
-    # content.json: the exported text survives sanitising unchanged where it was safe.
-    assert content.content_json["question"] == "<p>Pick True</p>"
+    # content.json: the exported text survives sanitising unchanged where it was safe (html fields
+    # keep <p> although the semantics do not list it), and the image field still points at its file.
+    assert content.content_json["question"] == "<p>声をかけるときは、まず相手の話を最後まで聴くことが大切である。</p>"
     assert content.content_json["correct"] == "true"
-    assert content.content_json["l10n"]["score"] == "You got @score of @total points"
-    assert content.content_json["confirmCheck"]["body"] == "Are you sure you wish to finish ?"
+    assert content.content_json["l10n"]["score"] == "@total 点中 @score 点"
+    assert (
+        content.content_json["confirmCheck"]["body"]
+        == "<p>答え合わせのあとは、<strong>答えを変えられません</strong>。</p>"
+    )
     assert content.content_json["behaviour"]["enableRetry"] is True
+    image = content.content_json["media"]["type"]
+    assert image["library"] == "H5P.Image 1.1" and image["params"]["file"]["path"] == "images/photo-9c1e.png"
+    assert image["params"]["alt"] == "ベンチで隣に座り、うなずきながら話を聴くサポーター"
     assert any(name.startswith("libraries/FontAwesome-4.5.6-") for name in stored_files(settings))
 
 
@@ -76,19 +85,30 @@ def test_a_second_export_reuses_the_installed_libraries_for_an_editor(settings):
     assert sorted(name for name in stored_files(settings) if name.startswith("libraries/")) == library_files
 
 
-def test_hostile_text_in_the_export_is_sanitised_against_upstream_semantics():
+def test_hostile_text_in_the_export_is_sanitised_against_the_libraries_semantics():
     def change(files):
         content = json.loads(files["content/content.json"])
-        content["question"] = '<p onmouseover="steal()">Pick <strong>True</strong><script>x()</script></p>'
-        content["confirmCheck"]["header"] = "<b>Finish</b>"  # plain text field: escaped
+        content["question"] = '<p onmouseover="steal()">まず<strong>聴く</strong><script>x()</script></p>'
+        content["confirmCheck"]["header"] = "<b>確認</b>"  # plain text field: escaped
         content["media"]["type"] = {"library": "H5P.Evil 1.0", "params": {}}  # not in the field's options
         files["content/content.json"] = json.dumps(content).encode()
 
     content = install(third_party_package(change), SeedInstaller())
-    assert content.content_json["question"] == "<p>Pick <strong>True</strong></p>"
-    assert content.content_json["confirmCheck"]["header"] == "&lt;b&gt;Finish&lt;/b&gt;"
+    assert content.content_json["question"] == "<p>まず<strong>聴く</strong></p>"
+    assert content.content_json["confirmCheck"]["header"] == "&lt;b&gt;確認&lt;/b&gt;"
     assert content.content_json["media"]["type"] == {}
     assert any("H5P.Evil 1.0" in p for p in content.report["problems"])
+
+
+def test_an_image_field_pointing_outside_the_exports_content_folder_is_emptied():
+    def change(files):
+        content = json.loads(files["content/content.json"])
+        content["media"]["type"]["params"]["file"]["path"] = "../h5p.json"
+        files["content/content.json"] = json.dumps(content).encode()
+
+    content = install(third_party_package(change), SeedInstaller())
+    assert content.content_json["media"]["type"]["params"]["file"]["path"] == ""
+    assert any("media.type.params.file" in p and "../h5p.json" in p for p in content.report["problems"])
 
 
 @pytest.mark.parametrize(
