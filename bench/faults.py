@@ -14,7 +14,8 @@ never touched: the `redis` scenario starts its own redis-server on a free port a
 
 Settings are config.settings.bench (DEBUG off, so a failure is our handler500 page, never a
 traceback); database tsunagari_faults. A response counts as "clean" when it is a success, a
-redirect, or a 500/502/503 whose body carries no traceback (our 500 page says エラーが発生しました).
+redirect, or a 500/502/503 whose body carries no traceback (our 500 page says エラーが発生しました; the
+API answers JSON {"detail": "サーバーで問題が起きました。…"}).
 """
 
 import argparse
@@ -79,13 +80,24 @@ def prepare(database_url: str, extra: dict[str, str] | None = None) -> dict[str,
     return env
 
 
+def json_detail(content: bytes) -> str:
+    try:
+        return str(json.loads(content).get("detail", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 def classify(status: int | None, content: bytes) -> str:
     if status is None:
         return "connection error"
     if b"Traceback" in content or b"Exception Value" in content:
         return f"{status} TRACEBACK"
     if status >= 500:
-        return f"{status} our error page" if OUR_500 in content else f"{status} other body"
+        if OUR_500 in content:
+            return f"{status} our error page"
+        if json_detail(content).startswith("サーバーで問題が起きました。"):
+            return f"{status} our API error"
+        return f"{status} other body"
     return str(status)
 
 
