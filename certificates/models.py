@@ -216,7 +216,7 @@ class CertificateTemplate(PreviewableMixin, RevisionMixin, models.Model):
     def serve_preview(self, request, mode_name):
         from certificates.design import preview_response
 
-        return preview_response(self)
+        return preview_response(self)  # an HTML page showing the sample PDF (see there)
 
 
 class CertificateTemplateVersion(models.Model):

@@ -200,6 +200,18 @@ def test_logo_and_signature_are_drawn_into_the_pdf_and_frozen_with_the_version(t
     assert max(image.image.width for image in images) <= 900  # scaled down when frozen
 
 
+def preview_pdf(page: str) -> bytes:
+    """The sample PDF inside the preview panel's page (a data: URL)."""
+    import base64
+    import re
+
+    match = re.search(r'src="data:application/pdf;base64,([A-Za-z0-9+/=]+)"', page)
+    assert match, page[:300]
+    pdf = base64.b64decode(match.group(1))
+    assert pdf.startswith(b"%PDF-")
+    return pdf
+
+
 def test_the_live_preview_is_a_sample_pdf_with_the_unsaved_values(client, template, editor):
     client.force_login(editor)
     url = reverse(PREVIEW, args=[template.pk])
@@ -208,8 +220,10 @@ def test_the_live_preview_is_a_sample_pdf_with_the_unsaved_values(client, templa
     response = client.get(url)
 
     assert state == {"is_valid": True, "is_available": True}
-    assert response["Content-Type"] == "application/pdf"
-    text = pdf_text(response.content)
+    # The panel's page shows the PDF; our CSP (frame-ancestors 'none') must not block the panel.
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Security-Policy" not in response
+    text = pdf_text(preview_pdf(response.content.decode()))
     assert "見本の表題" in text and "見本 花子" in text and "見本" in text
     assert CertificateTemplate.objects.get().title == "修了証"  # nothing saved
     assert CertificateTemplateVersion.objects.count() == 1

@@ -205,7 +205,10 @@ def test_two_hundred_xapi_posts_cost_one_write_each_and_no_lookups(enrolled, h5p
 
     _course, lesson, _other = h5p_lesson
     post(enrolled, XAPI, {"activity": "choice", "lesson": lesson.pk, "statement": statement(raw=0)})  # warm
+    from django.conf import settings
+
     writes_per_post = 1 if connection.vendor == "postgresql" else 2
+    session_reads = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0  # Redis: none
     per_post = []
     for n in range(200):
         body = {"activity": "choice", "lesson": lesson.pk, "statement": statement(raw=n % 2)}
@@ -220,9 +223,9 @@ def test_two_hundred_xapi_posts_cost_one_write_each_and_no_lookups(enrolled, h5p
     for index, sqls in enumerate(per_post):
         if index in (1, 2):
             continue
-        assert len(sqls) == 1 + writes_per_post, "\n".join(s[:120] for s in sqls)
-        assert "django_session" in sqls[0]
-        assert all("h5p_xapistatement" in sql or "h5p_h5presult" in sql for sql in sqls[1:])
+        assert len(sqls) == session_reads + writes_per_post, "\n".join(s[:120] for s in sqls)
+        assert all("django_session" in sql for sql in sqls[:session_reads])
+        assert all("h5p_xapistatement" in sql or "h5p_h5presult" in sql for sql in sqls[session_reads:])
     assert XAPIStatement.objects.filter(user=learner).count() == 201
     assert LessonProgress.objects.filter(lesson=lesson, enrolment__user=learner).count() == 1
 
