@@ -88,25 +88,31 @@ def rows_for(fact: Fact) -> list[tuple]:
     return rows
 
 
+def add_rows_sql(rows_sql: str) -> str:
+    """INSERT the aggregate rows a SELECT or VALUES gives (columns in AGG_COLUMNS order), adding
+    each to its cell when the cell exists: how every writer of the aggregates writes."""
+    keys = ", ".join(AGG_COLUMNS[:8])
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(AGG_COLUMNS)}) {rows_sql} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET count = {TABLE}.count + excluded.count, "
+        f"synthetic = {TABLE}.synthetic + excluded.synthetic"
+    )
+
+
 def increment(rows: Sequence[tuple]) -> None:
     """Add rows to the aggregates in one statement (PostgreSQL and SQLite both support it)."""
     if not rows:
         return
-    keys = ", ".join(AGG_COLUMNS[:8])
-    upsert = (
-        f"ON CONFLICT ({keys}) DO UPDATE SET count = {TABLE}.count + excluded.count, "
-        f"synthetic = {TABLE}.synthetic + excluded.synthetic"
-    )
     if connection.vendor == "postgresql":
         # Ten array parameters instead of 800 placeholders: the statement text is the same for
         # every completion, and the rows are inserted in the arrays' (sorted) order.
         types = ("smallint", "text", "date", "text", "text", "text", "text", "text", "bigint", "bigint")
         arrays = ", ".join(f"%s::{t}[]" for t in types)
-        sql = f"INSERT INTO {TABLE} ({', '.join(AGG_COLUMNS)}) SELECT * FROM unnest({arrays}) {upsert}"  # noqa: S608 — constant names, values are bound
+        sql = add_rows_sql(f"SELECT * FROM unnest({arrays})")  # noqa: S608 — constant types, values are bound
         params = [list(column) for column in zip(*rows, strict=True)]
     else:
         placeholders = ", ".join(["(" + ", ".join(["%s"] * len(AGG_COLUMNS)) + ")"] * len(rows))
-        sql = f"INSERT INTO {TABLE} ({', '.join(AGG_COLUMNS)}) VALUES {placeholders} {upsert}"  # noqa: S608 — constant names, values are bound
+        sql = add_rows_sql(f"VALUES {placeholders}")
         params = [value for row in rows for value in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -218,23 +224,22 @@ def query(
     value_columns = [COLUMNS[d] for d in dims]
     span = split_range(date_from, date_to, use_years=time_group != "month")
     fields = [*value_columns, *(["period"] if time_group else [])]
-    if span.years:
-        first_year, last_year = span.years
-        qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="y"), COLUMNS)
-        if first_year is not None:
-            qs = qs.filter(period__gte=datetime.date(first_year, 4, 1))
-        if last_year is not None:
-            qs = qs.filter(period__lte=datetime.date(last_year, 4, 1))
-        rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
-        add(({**row, "month": row.get("period")} for row in rows), COLUMNS)
-    for first, last in span.months:
-        qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="m"), COLUMNS)
+
+    def whole_periods(grain, first, last):
+        """Year or month rows with first <= period <= last (None: open-ended)."""
+        qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain=grain), COLUMNS)
         if first is not None:
             qs = qs.filter(period__gte=first)
         if last is not None:
             qs = qs.filter(period__lte=last)
         rows = qs.values(*fields).annotate(n=Sum("count"), syn=Sum("synthetic")).order_by()
         add(({**row, "month": row.get("period")} for row in rows), COLUMNS)
+
+    if span.years:
+        # Year rows are keyed by 1 April of the fiscal year.
+        whole_periods("y", *(None if year is None else datetime.date(year, 4, 1) for year in span.years))
+    for first, last in span.months:
+        whole_periods("m", first, last)
     for first, last in span.edges:
         if cuboid in DAY_CUBOIDS:
             qs = narrowed(AggregateCount.objects.filter(cuboid=cuboid, grain="d"), COLUMNS)

@@ -64,15 +64,9 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
     """Add a bulk load to the aggregates: the records with first_id <= id <= last_id whose
     source_key starts with the prefix (so a real completion committed meanwhile, which has
     already counted itself, is not counted again)."""
-    table = cube.TABLE
-    keys = ", ".join(cube.AGG_COLUMNS[:8])
     prefix = source_key_prefix.replace("'", "")
     where = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'"
     if connection.vendor == "postgresql":
-        upsert = (
-            f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
-            f"synthetic = {table}.synthetic + excluded.synthetic"
-        )
         with connection.cursor() as cursor:
             # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
             cursor.execute("SET LOCAL work_mem = '1GB'")
@@ -81,23 +75,14 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
             cursor.execute(
                 f"CREATE TEMPORARY TABLE bulk_month_rows ON COMMIT DROP AS {_grouping_sets_select('m', where)}"
             )
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) SELECT * FROM bulk_month_rows {upsert}"  # noqa: S608 — constant names
-            )
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) {_year_rollup('bulk_month_rows')} {upsert}"
-            )
+            cursor.execute(cube.add_rows_sql("SELECT * FROM bulk_month_rows"))
+            cursor.execute(cube.add_rows_sql(_year_rollup("bulk_month_rows")))
             cursor.execute("DROP TABLE bulk_month_rows")
-            cursor.execute(_grouping_sets_insert("d", where))
+            cursor.execute(cube.add_rows_sql(_grouping_sets_select("d", where)))
         return
     with connection.cursor() as cursor:
         for cuboid, grain in grains():
-            select = computed_select(cuboid, grain, where)
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) {select} "
-                f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
-                f"synthetic = {table}.synthetic + excluded.synthetic"
-            )
+            cursor.execute(cube.add_rows_sql(computed_select(cuboid, grain, where)))
 
 
 def _grouping_sets_select(grain: str, where: str = "1=1") -> str:
@@ -129,16 +114,6 @@ def _year_rollup(month_rows: str) -> str:
         f"SELECT cuboid, 'y', {fiscal_year_start_sql('period')} AS fy, prefecture, sector, audience, delivery, age, "  # noqa: S608 — constant names, no user input
         f"SUM(count), SUM(synthetic) FROM {month_rows} WHERE grain = 'm' "
         f"GROUP BY cuboid, fy, prefecture, sector, audience, delivery, age HAVING SUM(count) <> 0"
-    )
-
-
-def _grouping_sets_insert(grain: str, where: str) -> str:
-    table = cube.TABLE
-    keys = ", ".join(cube.AGG_COLUMNS[:8])
-    return (
-        f"INSERT INTO {table} ({', '.join(cube.AGG_COLUMNS)}) {_grouping_sets_select(grain, where)} "
-        f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count, "
-        f"synthetic = {table}.synthetic + excluded.synthetic"
     )
 
 

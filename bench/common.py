@@ -45,6 +45,31 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def learner_ready_to_submit(email: str, course) -> tuple:
+    """(user, form): a learner with every lesson of the course done and its final quiz started, and
+    the form of an all-correct submission (read from the question bank). For the setup scripts
+    the benchmarks run after `django.setup()`."""
+    from accounts.factories import LearnerProfileFactory
+    from courses.models import Enrolment, LessonPage, LessonProgress
+    from quizzes.models import Question
+    from quizzes.services import start_attempt
+
+    user = LearnerProfileFactory(user__email=email).user
+    enrolment = Enrolment.objects.create(user=user, course=course)
+    lessons = LessonPage.objects.live().child_of(course)
+    LessonProgress.objects.bulk_create([LessonProgress(enrolment=enrolment, lesson=lesson) for lesson in lessons])
+    attempt = start_attempt(course.final_quiz, user)
+    form = [("attempt", str(attempt.pk)), ("action", "submit")]
+    for item in attempt.layout:
+        question = Question.objects.get(pk=item["question"])
+        choices = list(question.choices.order_by("sort_order"))
+        if question.kind == "ordering":
+            form += [(f"q{question.pk}_{c.pk}", str(i)) for i, c in enumerate(choices, start=1)]
+        else:
+            form += [(f"q{question.pk}", str(c.pk)) for c in choices if c.is_correct]
+    return user, form
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

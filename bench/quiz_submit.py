@@ -33,33 +33,19 @@ django.setup()
 from django.db import transaction
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import Client
-from accounts.factories import LearnerProfileFactory
 from accounts.models import User
 from analytics.models import CompletionRecord
-from courses.models import CoursePage, Enrolment, LessonPage, LessonProgress
-from quizzes.models import Attempt, Question
-from quizzes.services import start_attempt
+from courses.models import CoursePage, Enrolment
+from bench.common import learner_ready_to_submit
 count = int(sys.argv[1])
 User.objects.filter(email__startswith="bench-quiz-").delete()
 CompletionRecord.objects.filter(source_key__startswith="enrolment:").exclude(
     source_key__in=[f"enrolment:{pk}" for pk in Enrolment.objects.values_list("pk", flat=True)]
 ).delete()
 course = CoursePage.objects.get(slug="adult")
-lessons = list(LessonPage.objects.live().child_of(course))
 rows = []
 for n in range(count):
-    user = LearnerProfileFactory(user__email=f"bench-quiz-{n}@example.jp").user
-    enrolment = Enrolment.objects.create(user=user, course=course)
-    LessonProgress.objects.bulk_create([LessonProgress(enrolment=enrolment, lesson=l) for l in lessons])
-    attempt = start_attempt(course.final_quiz, user)
-    form = [("attempt", str(attempt.pk)), ("action", "submit")]
-    for item in attempt.layout:
-        question = Question.objects.get(pk=item["question"])
-        choices = list(question.choices.order_by("sort_order"))
-        if question.kind == "ordering":
-            form += [(f"q{question.pk}_{c.pk}", str(i)) for i, c in enumerate(choices, start=1)]
-        else:
-            form += [(f"q{question.pk}", str(c.pk)) for c in choices if c.is_correct]
+    user, form = learner_ready_to_submit(f"bench-quiz-{n}@example.jp", course)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     secret = _get_new_csrf_string()

@@ -54,14 +54,13 @@ from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import Client
 from django.utils import timezone
 from accounts import roles
-from accounts.factories import LearnerProfileFactory, UserFactory
+from accounts.factories import UserFactory
 from accounts.models import AnalystScope, User
 from classrooms import services as class_services
 from classrooms.models import ClassSession
-from courses.models import CoursePage, Enrolment, LessonPage, LessonProgress
+from courses.models import CoursePage, LessonPage
 from courses.services import course_outline
-from quizzes.models import Question
-from quizzes.services import start_attempt
+from bench.common import learner_ready_to_submit
 citizens, classes = int(sys.argv[1]), int(sys.argv[2])
 ClassSession.objects.filter(teacher__email__startswith="soak-teacher-").delete()
 User.objects.filter(email__startswith="soak-").delete()
@@ -85,18 +84,7 @@ course = CoursePage.objects.live().get(slug="adult")
 lessons = list(LessonPage.objects.live().child_of(course))
 rows = []
 for n in range(citizens):
-    user = LearnerProfileFactory(user__email=f"soak-citizen-{n}@example.jp").user
-    enrolment = Enrolment.objects.create(user=user, course=course)
-    LessonProgress.objects.bulk_create([LessonProgress(enrolment=enrolment, lesson=l) for l in lessons])
-    attempt = start_attempt(course.final_quiz, user)
-    form = [("attempt", str(attempt.pk)), ("action", "submit")]
-    for item in attempt.layout:
-        question = Question.objects.get(pk=item["question"])
-        choices = list(question.choices.order_by("sort_order"))
-        if question.kind == "ordering":
-            form += [(f"q{question.pk}_{c.pk}", str(i)) for i, c in enumerate(choices, start=1)]
-        else:
-            form += [(f"q{question.pk}", str(c.pk)) for c in choices if c.is_correct]
+    user, form = learner_ready_to_submit(f"soak-citizen-{n}@example.jp", course)
     secret, token = csrf()
     form.append(("csrfmiddlewaretoken", token))
     rows.append({"cookie": f"sessionid={login(user)}; csrftoken={secret}", "form": form})

@@ -365,10 +365,23 @@ def finish_lesson(pupil: Pupil, outline, lesson_id: int) -> frozenset[int]:
     return done
 
 
+# Both statements end alike: recount the pupil's lessons (from the CTE `done`) and complete the
+# pupil when the course's rule is met.
+_RECOUNT_AND_COMPLETE = """
+UPDATE classrooms_pupil SET
+    lessons_done = (SELECT count(*) FROM done WHERE lesson_id = ANY(%(lessons)s::integer[])),
+    current_lesson_id = %(lesson)s,
+    completed_at = CASE
+        WHEN completed_at IS NULL
+            AND (SELECT count(*) FROM done WHERE lesson_id = ANY(%(required)s::integer[])) = %(required_count)s
+            AND (%(quiz_free)s OR quiz_passed)
+        THEN %(now)s ELSE completed_at END"""
+
+
 # PostgreSQL: the whole update in one statement (atomic on its own, one round trip): record the
 # lesson once (a double tap or a retry inserts nothing), recount the pupil's lessons of the course,
 # and complete the pupil when the course's rule is met (the same rule as `_rule_met`).
-_FINISH_SQL = """
+_FINISH_SQL = f"""
 WITH new AS (
     INSERT INTO classrooms_pupillessonprogress (pupil_id, lesson_id, completed_at)
     VALUES (%(pupil)s, %(lesson)s, %(now)s)
@@ -378,24 +391,17 @@ WITH new AS (
     SELECT lesson_id FROM classrooms_pupillessonprogress WHERE pupil_id = %(pupil)s
     UNION SELECT lesson_id FROM new
 )
-UPDATE classrooms_pupil SET
-    lessons_done = (SELECT count(*) FROM done WHERE lesson_id = ANY(%(lessons)s::integer[])),
-    current_lesson_id = %(lesson)s,
-    completed_at = CASE
-        WHEN completed_at IS NULL
-            AND (SELECT count(*) FROM done WHERE lesson_id = ANY(%(required)s::integer[])) = %(required_count)s
-            AND (%(quiz_free)s OR quiz_passed)
-        THEN %(now)s ELSE completed_at END
+{_RECOUNT_AND_COMPLETE}
 WHERE id = %(pupil)s
 RETURNING lessons_done, completed_at, ARRAY(SELECT lesson_id FROM done)
-"""
+"""  # noqa: S608 — constant fragments, values are bound
 
 
 # The same in one statement straight from the request (PostgreSQL): the device's pupil in the
 # class of the URL's code (as `device_pupil` picks it: the live class first, then the newest),
 # only if the class can be continued (as `refusal_for(joining=False)`) and follows the course
 # expected; nothing happens otherwise, and the ordinary path then answers.
-_FINISH_FROM_DEVICE_SQL = """
+_FINISH_FROM_DEVICE_SQL = f"""
 WITH pupil AS (
     SELECT p.id, p.session_id, s.ended_at, s.status, s.expires_at, s.course_id
     FROM classrooms_pupil p JOIN classrooms_classsession s ON s.id = p.session_id
@@ -414,17 +420,10 @@ WITH pupil AS (
     SELECT lesson_id FROM classrooms_pupillessonprogress WHERE pupil_id = (SELECT id FROM go)
     UNION SELECT lesson_id FROM new
 )
-UPDATE classrooms_pupil SET
-    lessons_done = (SELECT count(*) FROM done WHERE lesson_id = ANY(%(lessons)s::integer[])),
-    current_lesson_id = %(lesson)s,
-    completed_at = CASE
-        WHEN completed_at IS NULL
-            AND (SELECT count(*) FROM done WHERE lesson_id = ANY(%(required)s::integer[])) = %(required_count)s
-            AND (%(quiz_free)s OR quiz_passed)
-        THEN %(now)s ELSE completed_at END
+{_RECOUNT_AND_COMPLETE}
 WHERE id = (SELECT id FROM go)
 RETURNING session_id
-"""
+"""  # noqa: S608 — constant fragments, values are bound
 
 
 def _statement_params(outline, lesson_id: int) -> dict:

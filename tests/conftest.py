@@ -4,6 +4,14 @@ from django.core.cache import cache
 from courses.factories import CourseIndexPageFactory, build_course
 
 
+def session_queries() -> int:
+    """Queries a request spends reading its session: one with sessions in the database (SQLite
+    runs), none with them in the cache (Redis, as in CI and production)."""
+    from django.conf import settings
+
+    return 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
+
+
 @pytest.fixture(autouse=True)
 def _japanese_by_default():
     """A request to /en/… leaves English active in this thread; each test starts in Japanese."""

@@ -9,6 +9,7 @@ from classrooms import services
 from classrooms.models import Pupil, PupilLessonProgress
 from courses.enums import CompletionRule
 from tests.classrooms.conftest import finish_all, join
+from tests.conftest import session_queries
 
 
 def done(client, code, lesson):
@@ -85,15 +86,8 @@ def test_a_lesson_of_another_course_is_not_recorded(session, children_course, co
 # in the database in these tests (in Redis in production, where they cost no query).
 
 
-def _db_sessions() -> bool:
-    """Sessions in the database cost queries; in the cache (Redis, as in CI and production) none."""
-    from django.conf import settings
-
-    return settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
-
-
 def _progress_queries():
-    session = 1 if _db_sessions() else 0  # the device's session
+    session = session_queries()  # the device's session
     if connection.vendor == "postgresql":
         return session + 1  # one statement (the pupil and its class found in it)
     return session + 6  # pupil + class, savepoint, insert, finished lessons, update, release
@@ -117,7 +111,7 @@ def test_joining_costs_the_class_lookup_and_one_insert(session, django_assert_nu
     client = Client()
     # The class; the pupil's INSERT (inside a savepoint here, where the test holds a transaction; on
     # its own, without BEGIN/COMMIT, on a server); the new device session (in Redis in production).
-    with django_assert_num_queries(4 + (4 if _db_sessions() else 0)):
+    with django_assert_num_queries(4 + 4 * session_queries()):
         assert join(client, session.code, "さくら").status_code == 302
     assert Pupil.objects.filter(session=session, nickname="さくら").exists()
 

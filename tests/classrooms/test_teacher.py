@@ -1,11 +1,11 @@
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
 from classrooms import services
 from classrooms.models import ClassSession, Pupil
 from tests.classrooms.conftest import finish_all, join, yesterday
+from tests.conftest import session_queries
 
 
 def test_a_teacher_creates_a_class_with_the_childrens_course_by_default(client, teacher, children_course):
@@ -101,7 +101,7 @@ def test_the_dashboard_poll_needs_few_queries(client, teacher, session, django_a
     client.force_login(teacher)
     services.outline_for(session)  # the course outline is cached on a running server
     url = f"/classes/{session.pk}/live.json"
-    login_session = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
+    login_session = session_queries()
     # First poll: the login session (in Redis in production), the teacher (then in the user
     # cache), and the pupils with their class's fields.
     with django_assert_num_queries(login_session + 2):

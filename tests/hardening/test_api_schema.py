@@ -61,6 +61,15 @@ CHECKS = [
 ]
 
 
+# The same generation for every caller: as many examples per operation, reproducible.
+GENERATION = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+
+
 def call(case, headers=None):
     cache.clear()  # rate limits (certificate verification: 30 a minute) are tested in their apps
     case.call_and_validate(headers=headers, checks=CHECKS)
@@ -68,12 +77,7 @@ def call(case, headers=None):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@GENERATION
 def test_the_api_keeps_its_schema_for_anonymous_callers(case):
     CASES["anonymous"] += 1
     call(case)
@@ -81,12 +85,7 @@ def test_the_api_keeps_its_schema_for_anonymous_callers(case):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@GENERATION
 def test_the_api_keeps_its_schema_for_a_national_analyst(case, analyst_cookie):
     CASES["analyst"] += 1
     call(case, headers={"Cookie": analyst_cookie})
