@@ -237,7 +237,12 @@ def design_of_template(template: CertificateTemplate) -> services.Design:
 
 
 def current_version() -> CertificateTemplateVersion | None:
-    return CertificateTemplateVersion.objects.filter(template__is_active=True).order_by("-number").first()
+    return current_versions().first()
+
+
+def current_versions():
+    """The active template's versions, newest first: a new certificate is printed with the first."""
+    return CertificateTemplateVersion.objects.filter(template__is_active=True).order_by("-number")
 
 
 SAMPLE_CODE = "MHN2345678"

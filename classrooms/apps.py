@@ -9,8 +9,8 @@ class ClassroomsConfig(AppConfig):
 
     def ready(self):
         from classrooms import signals  # noqa: F401
-        from classrooms.cohorts import organisation_of
+        from classrooms.cohorts import organisation_of, organisation_query
         from courses.completion import register_organisation_lookup
 
         # A cohort member's completions carry the organisation's name into analytics.
-        register_organisation_lookup(organisation_of)
+        register_organisation_lookup(organisation_of, organisation_query)

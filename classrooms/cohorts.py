@@ -73,12 +73,15 @@ def organisation_of(user_id: int, course_id: int) -> str:
     """The organisation a learner trains for: their most recent membership's name ("" if none).
     A membership counts whether or not the link is still open (switching it off stops sign-ups,
     not the training). Cohorts are not tied to a course, so `course_id` is not used."""
+    return organisation_query(user_id).first() or ""
+
+
+def organisation_query(user_id: int):
+    """`organisation_of` as a queryset of names, newest membership first."""
     return (
         CohortMember.objects.filter(user_id=user_id)
         .order_by("-joined_at", "-pk")
         .values_list("cohort__name", flat=True)
-        .first()
-        or ""
     )
 
 

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classrooms.models import (
@@ -292,26 +292,13 @@ def device_pupil(request, code: str) -> Pupil | None:
 # --- progress ----------------------------------------------------------------------------------
 
 
-# Outlines are immutable and keyed by the version token that any publish, move or delete replaces:
-# keeping them in the worker saves a cache round trip and unpickling on every pupil request.
-_outlines: dict[tuple, object] = {}
-
-
 # Which course a join code's class follows, as this worker last saw it: only a hint for
 # `finish_lesson_fast`, whose statement checks it again.
 _course_of_code: dict[str, int] = {}
 
 
 def _outline_of_course(course_id: int):
-    key = (course_services.outline_version(), translation.get_language(), course_id)
-    outline = _outlines.get(key)
-    if outline is None:
-        outline = course_services.course_outline(course_id)
-        if outline is not None:
-            if len(_outlines) >= 64:
-                _outlines.clear()
-            _outlines[key] = outline
-    return outline
+    return course_services.local_outline(course_id)
 
 
 def _remember_course(session: ClassSession) -> None:

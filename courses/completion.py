@@ -80,13 +80,36 @@ register_condition("final_quiz", _("確認テストに合格する"), _final_qui
 # record's `organisation` dimension. Apps that know about organisations (classrooms' cohorts)
 # register a lookup at ready(); courses never imports them. lookup(user_id, course_id) -> name or "".
 OrganisationLookup = Callable[[int, int], str]
+# The same lookup as a queryset of at most one name, for a caller that reads it inside a larger
+# statement (the final quiz's one-statement submit). query(user_id) -> QuerySet of names.
+OrganisationQuery = Callable[[int], object]
 
 _ORGANISATION_LOOKUPS: list[OrganisationLookup] = []
+_ORGANISATION_QUERIES: dict[OrganisationLookup, OrganisationQuery] = {}
 
 
-def register_organisation_lookup(lookup: OrganisationLookup) -> None:
+def register_organisation_lookup(lookup: OrganisationLookup, query: OrganisationQuery | None = None) -> None:
     if lookup not in _ORGANISATION_LOOKUPS:
         _ORGANISATION_LOOKUPS.append(lookup)
+    if query is not None:
+        _ORGANISATION_QUERIES[lookup] = query
+
+
+def organisation_queries(user_id: int) -> list | None:
+    """Every registered lookup as its queryset, in order; None when one has no queryset form."""
+    if any(lookup not in _ORGANISATION_QUERIES for lookup in _ORGANISATION_LOOKUPS):
+        return None
+    return [_ORGANISATION_QUERIES[lookup](user_id) for lookup in _ORGANISATION_LOOKUPS]
+
+
+def is_standard(rule: str) -> bool:
+    """The rule uses only the conditions defined here, unchanged (what a caller that evaluates the
+    rule in SQL itself may rely on)."""
+    standard = {"required_lessons": _required_lessons_done, "final_quiz": _final_quiz_passed}
+    return all(
+        key in standard and _CONDITIONS.get(key, Condition(key, "", None)).check is standard[key]
+        for key in RULES.get(rule, ["?"])
+    )
 
 
 def organisation_of(user_id: int, course_id: int) -> str:

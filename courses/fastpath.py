@@ -140,7 +140,15 @@ def course_route(request, path: str):
     routable-page view to call. None for anything else (Wagtail serves it)."""
     if not enabled() or getattr(request, "is_preview", False):
         return None
-    version = outline_version()
+    submitting = request.method == "POST" and path.endswith("/quiz/") and request.POST.get("action") == "submit"
+    if submitting:  # the versions, the session and the user in one round trip
+        from courses.services import OUTLINE_VERSION_KEY
+        from quizzes.services import ANSWER_KEY_VERSION
+
+        found, _user_id = prefetch_request(request, [OUTLINE_VERSION_KEY, ANSWER_KEY_VERSION])
+        version = found.get(OUTLINE_VERSION_KEY) or outline_version()
+    else:
+        version = outline_version()
     lesson_map(version)
     course_paths = _local_courses.get(version, {})
     head, _sep, rest = path.rstrip("/").rpartition("/quiz")
@@ -155,6 +163,12 @@ def course_route(request, path: str):
     course_id = course_paths.get(prefix)
     if course_id is None:
         return None
+    if submitting and subpath == "quiz/":
+        from courses import quiz_fastpath
+
+        response = quiz_fastpath.submit(request, course_id, version, found.get(ANSWER_KEY_VERSION))
+        if response is not None:
+            return response
     page = CoursePage.objects.live().select_related("final_quiz").filter(pk=course_id).first()
     if page is None:
         return None
@@ -206,29 +220,13 @@ def eligible(request, path: str):
     from home.services import help_resources_version
 
     candidate = _local_maps_any().get(path)
-    session_key = _session_cache_key(request)
-    hint = _uid_hints.get(request.session.session_key) if session_key else None
-    keys = [OUTLINE_VERSION_KEY, HELP_VERSION_KEY]
-    if session_key:
-        keys.append(session_key)
-    if hint is not None:
-        keys.append(user_cache_key(hint))
-        if candidate:
-            keys.append(progress_key(hint, candidate[1]))
-    found = cache.get_many(keys)
-    if session_key and found.get(session_key) is not None:
-        request.session._session_cache = found[session_key]  # what SessionStore.load() would read
+    found, user_id = prefetch_request(
+        request,
+        [OUTLINE_VERSION_KEY, HELP_VERSION_KEY],
+        lambda uid: [progress_key(uid, candidate[1])] if candidate else [],
+    )
     if "_messages" in request.session or request.session.get("can_edit"):
         return None
-    user_id = request.session.get("_auth_user_id")
-    if session_key:
-        _remember_hint(request.session.session_key, user_id)
-    if user_id is not None and user_id != hint:  # first visit in this process, or a new login
-        hint = user_id
-        extra = [user_cache_key(user_id)] + ([progress_key(user_id, candidate[1])] if candidate else [])
-        found.update(cache.get_many(extra))
-    if user_id is not None and found.get(user_cache_key(user_id)) is not None:
-        request._prefetch_token = prefetch(user_id, found[user_cache_key(user_id)])
     versions = (
         found.get(OUTLINE_VERSION_KEY) or outline_version(),
         found.get(HELP_VERSION_KEY) or help_resources_version(),
@@ -239,6 +237,31 @@ def eligible(request, path: str):
     lesson_id, course_id = match
     snapshot = found.get(progress_key(user_id, course_id)) if user_id is not None and match == candidate else None
     return lesson_id, versions, snapshot
+
+
+def prefetch_request(request, keys: list[str], per_user=lambda user_id: []) -> tuple[dict, str | None]:
+    """Read `keys`, the session and — for a session this process has seen signed in — the user
+    and `per_user(user id)` keys, in one cache round trip; the session and the user are handed to
+    Django so it does not read them again. Which user to prefetch is only a hint; the session
+    decides, and a wrong hint costs a second fetch. Returns (what was found, the user id)."""
+    session_key = _session_cache_key(request)
+    hint = _uid_hints.get(request.session.session_key) if session_key else None
+    keys = list(keys)
+    if session_key:
+        keys.append(session_key)
+    if hint is not None:
+        keys += [user_cache_key(hint), *per_user(hint)]
+    found = cache.get_many(keys)
+    if session_key and found.get(session_key) is not None:
+        request.session._session_cache = found[session_key]  # what SessionStore.load() would read
+    user_id = request.session.get("_auth_user_id")
+    if session_key:
+        _remember_hint(request.session.session_key, user_id)
+    if user_id is not None and user_id != hint:  # first visit in this process, or a new login
+        found.update(cache.get_many([user_cache_key(user_id), *per_user(user_id)]))
+    if user_id is not None and found.get(user_cache_key(user_id)) is not None:
+        request._prefetch_token = prefetch(user_id, found[user_cache_key(user_id)])
+    return found, user_id
 
 
 _uid_hints: dict[str, str] = {}

@@ -111,6 +111,7 @@ def quiz(request, page):
                 item for item in services.review(attempt) if item.question.pk == row["question"].pk
             )
     context["after_each"] = quiz.feedback_timing == FeedbackTiming.AFTER_EACH and quiz.layout == Layout.ONE_PER_PAGE
+    context["overdue"] = services.overdue(attempt)
     return TemplateResponse(request, "quizzes/quiz.html", context)
 
 
@@ -127,6 +128,9 @@ def _quiz_post(request, page, quiz):
             )
         if attempt.submitted_at is not None and action == "submit":
             return redirect(page.url + f"quiz/result/{attempt.pk}/")  # a second submit: same result
+        if action == "submit" and services.overdue(attempt):  # graded on what was saved in time
+            services.submit(attempt)
+            return redirect(page.url + f"quiz/result/{attempt.pk}/")
         answers = services.parse_answers(attempt, request.POST)
         index = request.POST.get("index", "1")
         index = int(index) if index.isdigit() else 1
@@ -175,6 +179,7 @@ def result(request, page, attempt_id):
             "attempt": attempt,
             "items": services.review(attempt) if quiz.feedback_timing != FeedbackTiming.NEVER else [],
             "can_retry": can_retry,
+            "late": services.submitted_late(attempt),
             "completed": bool(enrolment and enrolment.completed_at),
             "survey_due": bool(
                 page.survey_id

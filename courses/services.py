@@ -118,6 +118,26 @@ def course_outline(course_id: int) -> CourseOutline | None:
     return outline
 
 
+# Per process: {(outline version, language, course id): outline}. Saves the cache read of an
+# outline on the hottest requests (a quiz submit, a pupil's progress); exact, as the version
+# changes whenever a course's pages do.
+_local_outlines: dict[tuple, CourseOutline] = {}
+
+
+def local_outline(course_id: int, version: str | None = None) -> CourseOutline | None:
+    """`course_outline`, kept in this process once read (`version`: the outline version, when the
+    caller has already read it)."""
+    key = (version or outline_version(), translation.get_language(), course_id)
+    outline = _local_outlines.get(key)
+    if outline is None:
+        outline = course_outline(course_id)
+        if outline is not None:
+            if len(_local_outlines) >= 64:
+                _local_outlines.clear()
+            _local_outlines[key] = outline
+    return outline
+
+
 def preview_outline(course: CoursePage, lesson: LessonPage | None = None) -> CourseOutline:
     """For the editor's preview of drafts: the course as it stands, with the previewed lesson."""
     lessons = list(LessonPage.objects.child_of(course).order_by("path"))

@@ -100,6 +100,20 @@ def start_attempt(quiz: Quiz, user, seed: int | None = None) -> Attempt:
 
 # --- answering ----------------------------------------------------------------------------------
 
+# A time limit is enforced with this much slack for the page's round trip (a slow connection,
+# a submit pressed in the last second).
+DEADLINE_GRACE = timedelta(seconds=60)
+
+
+def overdue(attempt: Attempt, now=None) -> bool:
+    """The attempt had a time limit and it has passed (with the grace above)."""
+    return attempt.deadline is not None and (now or timezone.now()) > attempt.deadline + DEADLINE_GRACE
+
+
+def submitted_late(attempt: Attempt) -> bool:
+    """Submitted after its time limit: graded on the answers saved in time."""
+    return attempt.deadline is not None and attempt.submitted_at is not None and overdue(attempt, attempt.submitted_at)
+
 
 def _validated(attempt: Attempt, question_id: int, choice_ids: list[int]) -> list[int]:
     if attempt.submitted_at is not None:
@@ -117,10 +131,10 @@ def _validated(attempt: Attempt, question_id: int, choice_ids: list[int]) -> lis
     return choice_ids
 
 
-def parse_answers(attempt: Attempt, data) -> dict[int, list[int]]:
+def parse_answers(attempt: Attempt, data, keys: dict[int, AnswerKey] | None = None) -> dict[int, list[int]]:
     """Read answers from a submitted form (`q<question id>` fields; for ordering questions
     `q<question id>_<choice id>` = position). Anything malformed or foreign is refused."""
-    kinds = {pk: key.kind for pk, key in answer_keys(attempt.question_ids).items()}
+    kinds = {pk: key.kind for pk, key in (keys or answer_keys(attempt.question_ids)).items()}
     answers: dict[int, list[int]] = {}
     for key in data:
         if not key.startswith("q"):
@@ -166,8 +180,21 @@ def parse_answers(attempt: Attempt, data) -> dict[int, list[int]]:
     return answers
 
 
+def _refuse_if_overdue(attempt: Attempt) -> None:
+    if overdue(attempt):
+        raise QuizError(
+            _(
+                "制限時間を過ぎたため、解答はこれ以上保存できません。「提出する」を押すと、"
+                "時間内に保存した解答で採点します。"
+            ),
+            correctable=True,
+        )
+
+
 def save_answers(attempt: Attempt, answers: dict[int, list[int]]) -> Attempt:
-    """Keep answers so far (the learner can leave and come back). Refused once submitted."""
+    """Keep answers so far (the learner can leave and come back). Refused once submitted, and
+    after the time limit."""
+    _refuse_if_overdue(attempt)
     for question_id, chosen in answers.items():
         _validated(attempt, question_id, chosen)
     merged = {**attempt.answers, **{str(k): v for k, v in answers.items()}}
@@ -202,9 +229,11 @@ def forget_answer_keys() -> None:
     cache.set(ANSWER_KEY_VERSION, uuid.uuid4().hex, None)
 
 
-def answer_keys(question_ids) -> dict[int, AnswerKey]:
-    """The answer key of each question that exists (no query when this worker has them)."""
-    version = cache.get_or_set(ANSWER_KEY_VERSION, lambda: uuid.uuid4().hex, None)
+def answer_keys(question_ids, version: str | None = None) -> dict[int, AnswerKey]:
+    """The answer key of each question that exists (no query when this worker has them).
+    `version`: the token at ANSWER_KEY_VERSION, when the caller has just read it."""
+    if version is None:
+        version = cache.get_or_set(ANSWER_KEY_VERSION, lambda: uuid.uuid4().hex, None)
     known = _answer_keys.get(version)
     if known is None:
         _answer_keys.clear()
@@ -250,6 +279,33 @@ class Result:
     newly_submitted: bool
 
 
+@dataclass(frozen=True)
+class Grade:
+    answers: dict[str, list[int]]  # the attempt's answers with the submitted ones merged in
+    points: dict[str, float]
+    score: float
+    passed: bool
+
+
+def grade(
+    attempt: Attempt, answers: dict[int, list[int]] | None, pass_mark: int, keys: dict[int, AnswerKey] | None = None
+) -> Grade:
+    """Grade an open attempt with the answers submitted now (validated against its questions)."""
+    merged = attempt.answers
+    if answers:
+        for question_id, chosen in answers.items():
+            _validated(attempt, question_id, chosen)
+        merged = {**attempt.answers, **{str(k): v for k, v in answers.items()}}
+    keys = keys or answer_keys(attempt.question_ids)
+    points = {
+        str(qid): grade_question(keys[qid], list(keys[qid].correct_ids), merged.get(str(qid), []))
+        for qid in attempt.question_ids
+        if qid in keys
+    }
+    score = round(100 * sum(points.values()) / len(attempt.question_ids), 1) if attempt.question_ids else 0.0
+    return Grade(answers=merged, points=points, score=score, passed=score >= pass_mark)
+
+
 def submit(attempt: Attempt, answers: dict[int, list[int]] | None = None) -> Result:
     """Grade and close the attempt. Submitting again (double click, retry after a timeout) returns
     the same result and records nothing new."""
@@ -257,20 +313,15 @@ def submit(attempt: Attempt, answers: dict[int, list[int]] | None = None) -> Res
         locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=attempt.pk)
         if locked.submitted_at is not None:
             return Result(locked, newly_submitted=False)
-        if answers:
-            for question_id, chosen in answers.items():
-                _validated(locked, question_id, chosen)
-            locked.answers = {**locked.answers, **{str(k): v for k, v in answers.items()}}
-        keys = answer_keys(locked.question_ids)
-        points = {
-            str(qid): grade_question(keys[qid], list(keys[qid].correct_ids), locked.answers.get(str(qid), []))
-            for qid in locked.question_ids
-            if qid in keys
-        }
-        score = round(100 * sum(points.values()) / len(locked.question_ids), 1) if locked.question_ids else 0.0
-        locked.points = points
-        locked.score = score
-        locked.passed = score >= locked.quiz.pass_mark
+        if overdue(locked):  # after the time limit: only what was saved in time counts
+            answers = None
+        graded = grade(locked, answers, locked.quiz.pass_mark)
+        locked.answers, locked.points, locked.score, locked.passed = (
+            graded.answers,
+            graded.points,
+            graded.score,
+            graded.passed,
+        )
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["answers", "points", "score", "passed", "submitted_at"])
         if locked.passed:
@@ -280,6 +331,7 @@ def submit(attempt: Attempt, answers: dict[int, list[int]] | None = None) -> Res
 
 def check_question(attempt: Attempt, question_id: int, chosen: list[int]) -> Attempt:
     """Feedback "after each question": save the answer, lock it, and let its feedback be shown."""
+    _refuse_if_overdue(attempt)
     _validated(attempt, question_id, chosen)
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)

@@ -1,0 +1,230 @@
+"""The final quiz's submit in two statements (courses.quiz_fastpath, PostgreSQL): it writes exactly
+what the ordinary path writes, hands anything unusual to the ordinary path, and records one
+attempt and one completion however many times the same submit arrives at once."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.factories import LearnerProfileFactory
+from analytics import integrity
+from analytics.models import AggregateCount, CompletionRecord
+from certificates.models import Certificate, CertificateEvent
+from classrooms.cohorts import create_cohort, join
+from courses.factories import build_course
+from courses.models import Enrolment
+from quizzes.models import Attempt
+from quizzes.services import answer_keys
+from tests.conftest import session_queries
+from tests.courses.conftest import finish, start
+from tests.quizzes.test_attempts import answers_for, begin
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement submit is PostgreSQL's (CI)"),
+]
+
+
+def ready_learner(course_page, lessons, **profile):
+    """A signed-in client of a new learner who finished every lesson and started the quiz."""
+    user = LearnerProfileFactory(**profile).user
+    client = Client()
+    client.force_login(user)
+    start(client, course_page)
+    for lesson in lessons:
+        finish(client, lesson)
+    return user, client, begin(client, course_page)
+
+
+def submit(client, course_page, attempt, right=True):
+    answer_keys(attempt.question_ids)  # a running worker has graded this quiz before
+    data = {**answers_for(attempt, right=right), "action": "submit"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"{course_page.url}quiz/", data)
+    assert response.status_code == 302
+    assert response["Location"] == f"{course_page.url}quiz/result/{attempt.pk}/"
+    return captured.captured_queries
+
+
+def written_by(user):
+    """Everything a completion wrote for `user`, without ids, codes and keys that differ anyway."""
+    attempt = Attempt.objects.get(user=user)
+    enrolment = Enrolment.objects.get(user=user)
+    certificate = Certificate.objects.get(user=user)
+    record = CompletionRecord.objects.get(source_key=f"enrolment:{enrolment.pk}")
+    drop = {"id", "code", "source_key", "user", "certificate", "at", "started_at"}
+    return {
+        "attempt": (attempt.answers, attempt.points, attempt.score, attempt.passed, attempt.submitted_at is not None),
+        "enrolment": (enrolment.completed_at is not None, enrolment.completed_version),
+        "certificate": {k: v for k, v in model_to_dict(certificate).items() if k not in drop},
+        "events": [
+            {k: v for k, v in model_to_dict(event).items() if k not in drop}
+            for event in CertificateEvent.objects.filter(certificate=certificate)
+        ],
+        "record": {k: v for k, v in model_to_dict(record).items() if k not in drop},
+    }
+
+
+@pytest.fixture
+def course_and_lessons(quiz_course):
+    return quiz_course
+
+
+def test_it_writes_exactly_what_the_ordinary_path_writes(course_and_lessons, settings):
+    course_page, lessons = course_and_lessons
+    fast_user, fast_client, fast_attempt = ready_learner(course_page, lessons, prefecture="27", sector="education")
+    slow_user, slow_client, slow_attempt = ready_learner(course_page, lessons, prefecture="27", sector="education")
+    slow_attempt.layout = fast_attempt.layout  # the same questions in the same order for both
+    Attempt.objects.filter(pk=slow_attempt.pk).update(layout=fast_attempt.layout)
+
+    fast_queries = submit(fast_client, course_page, fast_attempt)
+    settings.COURSES_LESSON_FAST_PATH = False  # Wagtail's routing and the ordinary submit
+    slow_queries = submit(slow_client, course_page, slow_attempt)
+
+    # The fast one read once and wrote once (plus the test transaction's savepoint around the write).
+    assert len(fast_queries) == session_queries() + 2 + 2
+    assert len(slow_queries) > 15
+    assert written_by(fast_user) == written_by(slow_user)
+    assert written_by(fast_user)["attempt"][3] is True
+    # The aggregates hold both completions, cell for cell: 80 cells, each counted twice.
+    assert integrity.differences() == []
+    assert AggregateCount.objects.filter(count=2).count() == 80
+    assert not AggregateCount.objects.exclude(count=2).exists()
+
+
+def test_a_failed_attempt_is_graded_and_closed_and_nothing_else_is_written(course_and_lessons):
+    course_page, lessons = course_and_lessons
+    user, client, attempt = ready_learner(course_page, lessons)
+
+    queries = submit(client, course_page, attempt, right=False)
+
+    assert len(queries) == session_queries() + 2 + 2
+    attempt.refresh_from_db()
+    assert attempt.passed is False and attempt.score == 0.0 and attempt.submitted_at is not None
+    assert Enrolment.objects.get(user=user).completed_at is None
+    assert not Certificate.objects.exists() and not CompletionRecord.objects.exists()
+    assert not AggregateCount.objects.exists()
+
+
+def test_a_second_submit_changes_nothing(course_and_lessons):
+    course_page, lessons = course_and_lessons
+    _user, client, attempt = ready_learner(course_page, lessons)
+    submit(client, course_page, attempt)
+
+    queries = submit(client, course_page, attempt, right=False)  # other answers: still the first result
+
+    assert len(queries) == session_queries() + 1
+    attempt.refresh_from_db()
+    assert attempt.passed is True and attempt.score == 100.0
+    assert Certificate.objects.count() == CompletionRecord.objects.count() == 1
+    assert integrity.differences() == []
+
+
+def test_a_cohort_member_completes_for_their_organisation(course_and_lessons, learner):
+    course_page, lessons = course_and_lessons
+    user, client, attempt = ready_learner(course_page, lessons)
+    cohort = create_cohort(leader=learner, name="みなと区役所", sector="gov_local", prefecture="13", departments=[])
+    join(cohort, user)
+
+    queries = submit(client, course_page, attempt)
+
+    assert len(queries) == session_queries() + 2 + 2
+    assert CompletionRecord.objects.get().organisation == "みなと区役所"
+
+
+def test_a_quiz_that_is_final_for_two_courses_goes_the_ordinary_way_and_completes_both(
+    course_and_lessons, course_index, quiz
+):
+    course_page, lessons = course_and_lessons
+    other, other_lessons = build_course(course_index, lessons=1, completion_rule=course_page.completion_rule)
+    other.final_quiz = quiz
+    other.save_revision().publish()
+    user, client, attempt = ready_learner(course_page, lessons)
+    start(client, other)
+    finish(client, other_lessons[0])
+
+    queries = submit(client, course_page, attempt)
+
+    assert len(queries) > 15  # the ordinary path
+    assert Enrolment.objects.filter(user=user, completed_at__isnull=False).count() == 2
+    assert Certificate.objects.filter(user=user).count() == 2
+    assert integrity.differences() == []
+
+
+def test_a_certificate_already_issued_for_the_enrolment_leaves_nothing_half_written(course_and_lessons):
+    """The statement fails as a whole (the certificate's key is taken); the ordinary path then
+    completes the course and keeps the certificate that was there."""
+    course_page, lessons = course_and_lessons
+    user, client, attempt = ready_learner(course_page, lessons)
+    enrolment = Enrolment.objects.get(user=user)
+    existing = Certificate.objects.create(
+        code="ABCDE12345",
+        source_key=f"enrolment:{enrolment.pk}",
+        user=user,
+        holder_name="山田 太郎",
+        course_id=course_page.pk,
+        course_title=course_page.title,
+        audience=course_page.audience,
+        curriculum_version=course_page.curriculum_version,
+        issued_on="2026-04-01",
+    )
+
+    submit(client, course_page, attempt)
+
+    assert list(Certificate.objects.filter(user=user)) == [existing]
+    assert Enrolment.objects.get(user=user).completed_at is not None
+    assert CompletionRecord.objects.count() == 1
+    assert integrity.differences() == []
+
+
+def test_required_lessons_not_done_means_passed_but_not_completed(course_and_lessons):
+    course_page, lessons = course_and_lessons
+    user, client, attempt = ready_learner(course_page, lessons)
+    Enrolment.objects.get(user=user).progress.filter(lesson=lessons[0]).delete()
+
+    submit(client, course_page, attempt)
+
+    attempt.refresh_from_db()
+    assert attempt.passed is True
+    assert Enrolment.objects.get(user=user).completed_at is None
+    assert not Certificate.objects.exists() and not AggregateCount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_submit_four_times_at_once_records_one_attempt_and_one_completion(course_and_lessons):
+    course_page, lessons = course_and_lessons
+    user, client, attempt = ready_learner(course_page, lessons)
+    answer_keys(attempt.question_ids)
+    data = {**answers_for(attempt), "action": "submit"}
+    cookie = client.cookies["sessionid"].value
+    barrier = threading.Barrier(4)
+    statuses, errors = [], []
+
+    def worker():
+        try:
+            tab = Client()
+            tab.cookies["sessionid"] = cookie
+            barrier.wait()
+            statuses.append(tab.post(f"{course_page.url}quiz/", data).status_code)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == [] and statuses == [302] * 4
+    assert Attempt.objects.filter(user=user, submitted_at__isnull=False).count() == 1
+    assert Enrolment.objects.get(user=user).completed_at is not None
+    assert Certificate.objects.count() == CompletionRecord.objects.count() == 1
+    assert CertificateEvent.objects.count() == 1
+    assert integrity.differences() == []
+    assert AggregateCount.objects.filter(count=1).count() == 80
