@@ -9,6 +9,7 @@ from django.db import connection, connections
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accounts.factories import LearnerProfileFactory
 from analytics import integrity
@@ -17,6 +18,7 @@ from certificates.models import Certificate, CertificateEvent
 from classrooms.cohorts import create_cohort, join
 from courses.factories import build_course
 from courses.models import Enrolment
+from courses.services import course_outline
 from quizzes.models import Attempt
 from quizzes.services import answer_keys
 from tests.conftest import session_queries
@@ -228,3 +230,22 @@ def test_the_same_submit_four_times_at_once_records_one_attempt_and_one_completi
     assert CertificateEvent.objects.count() == 1
     assert integrity.differences() == []
     assert AggregateCount.objects.filter(count=1).count() == 80
+
+
+def test_in_english_the_result_is_the_english_page(course_and_lessons):
+    course_page, lessons = course_and_lessons
+    _user, client, attempt = ready_learner(course_page, lessons)
+    answer_keys(attempt.question_ids)
+    data = {**answers_for(attempt), "action": "submit"}
+    quiz_url = f"/en{course_page.url}quiz/"
+    result_url = f"/en{course_page.url}quiz/result/{attempt.pk}/"
+    with translation.override("en"):
+        course_outline(course_page.pk)  # a running server has built the English outline before
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(quiz_url, data)
+
+    assert response.status_code == 302 and response["Location"] == result_url
+    assert len(captured.captured_queries) == session_queries() + 2 + 2
+    page = client.get(result_url).content.decode()
+    assert "You passed. Congratulations!" in page and "合格です" not in page
