@@ -68,3 +68,18 @@ def test_a_passing_submit_through_the_page_costs_a_bounded_number_of_queries(
     assert '"quizzes_choice"' not in sql and 'FROM "quizzes_question"' not in sql
     attempt.refresh_from_db()
     assert attempt.passed and attempt.score == 100.0
+
+
+def test_the_quiz_page_and_the_result_page_cost_a_fixed_number_of_queries(client, ready, django_assert_max_num_queries):
+    """However many questions: the attempt's questions and choices are read in one query each."""
+    from tests.conftest import session_queries
+
+    attempt = begin(client, ready)
+    client.get(f"{ready.url}quiz/")  # a running worker has the course map and outline
+    with django_assert_max_num_queries(session_queries() + 6):
+        page = client.get(f"{ready.url}quiz/")
+    assert page.status_code == 200 and f'name="attempt" value="{attempt.pk}"' in page.content.decode()
+    response = client.post(f"{ready.url}quiz/", {**answers_for(attempt, right=False), "action": "submit"})
+    with django_assert_max_num_queries(session_queries() + 7):
+        result = client.get(response["Location"])
+    assert "合格点に届きませんでした" in result.content.decode() and "相談窓口" in result.content.decode()
