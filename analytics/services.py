@@ -41,33 +41,60 @@ def record_completion(
     """
     if count < 1 and not (source == CompletionSource.REPORT_CORRECTION and count != 0):
         raise ValueError("count must be at least 1")
+    record = new_record(
+        source_key=source_key,
+        source=source,
+        completed_on=completed_on,
+        course_id=course_id,
+        course_title=course_title,
+        curriculum_version=curriculum_version,
+        dimensions=dimensions,
+        count=count,
+        is_synthetic=is_synthetic,
+    )
     try:
         with transaction.atomic():
-            record = CompletionRecord.objects.create(
-                source_key=source_key,
-                source=source,
-                count=count,
-                completed_on=completed_on,
-                fiscal_year=dates.fiscal_year(completed_on),
-                course_id=course_id,
-                course_title=course_title,
-                curriculum_version=curriculum_version,
-                is_synthetic=is_synthetic or source == CompletionSource.SYNTHETIC,
-                prefecture=dimensions.prefecture,
-                municipality=dimensions.municipality,
-                sector=dimensions.sector,
-                audience=dimensions.audience,
-                delivery=dimensions.delivery,
-                age_band=dimensions.age_band,
-                school_grade=dimensions.school_grade,
-                sex=dimensions.sex,
-                organisation=dimensions.organisation,
-            )
+            record.save(force_insert=True)
             # The pre-aggregated counts move in the same transaction: exact at every commit.
             cube.add_fact(fact_of(record))
     except IntegrityError:  # written before (a retry) or by a concurrent request: count it once
         return CompletionRecord.objects.get(source_key=source_key), False
     return record, True
+
+
+def new_record(
+    *,
+    source_key: str,
+    source: str,
+    completed_on: datetime.date,
+    course_id: int,
+    course_title: str,
+    curriculum_version: str,
+    dimensions: CompletionDimensions,
+    count: int = 1,
+    is_synthetic: bool = False,
+) -> CompletionRecord:
+    """The completion record `record_completion` writes, not saved."""
+    return CompletionRecord(
+        source_key=source_key,
+        source=source,
+        count=count,
+        completed_on=completed_on,
+        fiscal_year=dates.fiscal_year(completed_on),
+        course_id=course_id,
+        course_title=course_title,
+        curriculum_version=curriculum_version,
+        is_synthetic=is_synthetic or source == CompletionSource.SYNTHETIC,
+        prefecture=dimensions.prefecture,
+        municipality=dimensions.municipality,
+        sector=dimensions.sector,
+        audience=dimensions.audience,
+        delivery=dimensions.delivery,
+        age_band=dimensions.age_band,
+        school_grade=dimensions.school_grade,
+        sex=dimensions.sex,
+        organisation=dimensions.organisation,
+    )
 
 
 def fact_of(record: CompletionRecord) -> cube.Fact:

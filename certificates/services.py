@@ -65,8 +65,7 @@ def issue(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                certificate = Certificate.objects.create(
-                    code=new_code(),
+                certificate = new_certificate(
                     source_key=source_key,
                     user=user,
                     holder_name=holder_name,
@@ -77,6 +76,7 @@ def issue(
                     issued_on=issued_on,
                     template_version=template_version,
                 )
+                certificate.save(force_insert=True)
                 CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
                 return certificate, True
         except IntegrityError:
@@ -84,6 +84,11 @@ def issue(
             if existing is not None:
                 return existing, False  # a concurrent completion issued it
     raise CertificateError("could not allocate a certificate code")
+
+
+def new_certificate(*, template_version=None, **values) -> Certificate:
+    """A certificate with a new code and the values `issue` takes, not saved."""
+    return Certificate(code=new_code(), template_version=template_version, **values)
 
 
 def clean_holder_name(name: str) -> str:

@@ -297,10 +297,6 @@ def device_pupil(request, code: str) -> Pupil | None:
 _course_of_code: dict[str, int] = {}
 
 
-def _outline_of_course(course_id: int):
-    return course_services.local_outline(course_id)
-
-
 def _remember_course(session: ClassSession) -> None:
     if _course_of_code.get(session.code) != session.course_id:
         if len(_course_of_code) >= 10_000:
@@ -310,7 +306,7 @@ def _remember_course(session: ClassSession) -> None:
 
 def outline_for(session: ClassSession):
     _remember_course(session)
-    return _outline_of_course(session.course_id)
+    return course_services.local_outline(session.course_id)
 
 
 def done_lesson_ids(pupil: Pupil) -> frozenset[int]:
@@ -437,7 +433,7 @@ def finish_lesson_fast(request, code: str, lesson_id: int) -> str | None:
     if not store or course_id is None:
         return None
     hashes = _device_hashes(store)
-    outline = _outline_of_course(course_id)
+    outline = course_services.local_outline(course_id)
     if not hashes or outline is None or outline.lesson(lesson_id) is None:
         return None
     params = {**_statement_params(outline, lesson_id), "hashes": hashes, "code": code, "course": course_id}

@@ -106,9 +106,8 @@ def is_standard(rule: str) -> bool:
     """The rule uses only the conditions defined here, unchanged (what a caller that evaluates the
     rule in SQL itself may rely on)."""
     standard = {"required_lessons": _required_lessons_done, "final_quiz": _final_quiz_passed}
-    return all(
-        key in standard and _CONDITIONS.get(key, Condition(key, "", None)).check is standard[key]
-        for key in RULES.get(rule, ["?"])
+    return rule in RULES and all(
+        key in standard and key in _CONDITIONS and _CONDITIONS[key].check is standard[key] for key in RULES[rule]
     )
 
 

@@ -34,16 +34,16 @@ from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
+from accounts.models import LearnerProfile
 from analytics import cube
-from analytics.models import CompletionRecord, CompletionSource, DeliveryType
-from analytics.services import fact_of
+from analytics.models import CompletionRecord
+from analytics.services import fact_of, new_record
 from certificates.design import current_versions
 from certificates.models import Certificate, CertificateEvent
-from certificates.services import new_code
-from core import dates
+from certificates.services import new_certificate
 from courses import completion
 from courses.enums import CompletionRule
-from courses.services import CourseOutline, forget_progress, local_outline
+from courses.services import CourseOutline, completion_values, forget_progress, local_outline
 from quizzes import services as quiz_services
 from quizzes.models import Attempt
 from quizzes.signals import quiz_passed
@@ -221,10 +221,19 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
         attempt_id,
     ]
     if completes:
-        profile = (prefecture, municipality, sector, age_band, sex) if has_profile else None
-        params += _completion_params(
-            outline, enrolment_id, user_id, now, display_name if has_profile else "", profile, organisation_name
+        profile = (
+            LearnerProfile(
+                display_name=display_name,
+                prefecture=prefecture,
+                municipality=municipality,
+                sector=sector,
+                age_band=age_band,
+                sex=sex,
+            )
+            if has_profile
+            else None
         )
+        params += _completion_params(outline, enrolment_id, request.user, now, profile, organisation_name)
     try:
         # One statement is atomic on its own; inside a transaction (ATOMIC_REQUESTS, tests) a
         # savepoint keeps that transaction usable when it fails.
@@ -252,48 +261,17 @@ def _bound_cursor():
 def _completion_params(
     outline: CourseOutline,
     enrolment_id: int,
-    user_id: int,
+    user,
     now: datetime.datetime,
-    holder_name: str,
-    profile: tuple | None,
+    profile: LearnerProfile | None,
     organisation: str,
 ) -> list:
     """The values for the CTEs after the attempt's: what `complete_course` writes."""
-    prefecture, municipality, sector, age_band, sex = profile or ("00", "", "no_answer", "no_answer", "no_answer")
-    today = timezone.localdate(now)
     required = sorted(outline.required_ids)
-    source_key = f"enrolment:{enrolment_id}"
-    certificate = Certificate(
-        code=new_code(),
-        source_key=source_key,
-        user_id=user_id,
-        holder_name=holder_name,
-        course_id=outline.id,
-        course_title=outline.title,
-        audience=outline.audience,
-        curriculum_version=outline.curriculum_version,
-        issued_on=today,
+    certificate, record = completion_values(
+        enrolment_id, user, profile, organisation or "", outline, timezone.localdate(now)
     )
-    record = CompletionRecord(
-        source_key=source_key,
-        source=CompletionSource.ONLINE,
-        count=1,
-        completed_on=today,
-        fiscal_year=dates.fiscal_year(today),
-        course_id=outline.id,
-        course_title=outline.title,
-        curriculum_version=outline.curriculum_version,
-        is_synthetic=False,
-        prefecture=prefecture,
-        municipality=municipality,
-        sector=sector,
-        audience=outline.audience,
-        delivery=DeliveryType.ONLINE,
-        age_band=age_band,
-        school_grade="",
-        sex=sex,
-        organisation=(organisation or "")[:100],
-    )
+    record = new_record(**record)
     _rows_sql, rows_params = cube.unnest_rows(cube.rows_for(fact_of(record)))
     return [
         now,
@@ -302,7 +280,7 @@ def _completion_params(
         enrolment_id,
         required,
         len(required),
-        *_insert_params(certificate, {"template_version_id": _template_version()[1]}),
+        *_insert_params(new_certificate(**certificate), {"template_version_id": _template_version()[1]}),
         *_insert_params(CertificateEvent(action=CertificateEvent.Action.ISSUED), {"certificate_id": ()}),
         *_insert_params(record, {}),
         *rows_params,

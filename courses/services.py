@@ -448,6 +448,42 @@ def check_completion(user, enrolment: Enrolment) -> bool:
     return False
 
 
+def completion_values(enrolment_id: int, user, profile, organisation: str, outline: CourseOutline, day) -> tuple:
+    """What completing an enrolment on `day` writes: the certificate's arguments (for
+    `certificates.services.issue`) and the completion record's (for `analytics.services.
+    record_completion`), from the learner's profile (None: not answered) at this moment."""
+    source_key = f"enrolment:{enrolment_id}"
+    certificate = {
+        "source_key": source_key,
+        "user": user,
+        "holder_name": profile.display_name if profile else "",
+        "course_id": outline.id,
+        "course_title": outline.title,
+        "audience": outline.audience,
+        "curriculum_version": outline.curriculum_version,
+        "issued_on": day,
+    }
+    record = {
+        "source_key": source_key,
+        "source": CompletionSource.ONLINE,
+        "completed_on": day,
+        "course_id": outline.id,
+        "course_title": outline.title,
+        "curriculum_version": outline.curriculum_version,
+        "dimensions": CompletionDimensions(
+            prefecture=profile.prefecture if profile else "00",
+            municipality=profile.municipality if profile else "",
+            sector=profile.sector if profile else "no_answer",
+            age_band=profile.age_band if profile else "no_answer",
+            sex=profile.sex if profile else "no_answer",
+            audience=outline.audience,
+            delivery=DeliveryType.ONLINE,
+            organisation=organisation[:100],
+        ),
+    }
+    return certificate, record
+
+
 def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
     """The single place a course is completed. In one transaction: mark the enrolment complete
     (once, whatever the number of tabs or retries), issue the certificate (with the display name
@@ -466,35 +502,16 @@ def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
         transaction.on_commit(lambda: forget_progress(enrolment.user_id, enrolment.course_id))
         forget_progress(enrolment.user_id, enrolment.course_id)
         profile = LearnerProfile.objects.filter(user_id=enrolment.user_id).first()
-        dimensions = CompletionDimensions(
-            prefecture=profile.prefecture if profile else "00",
-            municipality=profile.municipality if profile else "",
-            sector=profile.sector if profile else "no_answer",
-            age_band=profile.age_band if profile else "no_answer",
-            sex=profile.sex if profile else "no_answer",
-            audience=outline.audience,
-            delivery=DeliveryType.ONLINE,
-            organisation=completion.organisation_of(enrolment.user_id, outline.id),
+        certificate, record = completion_values(
+            enrolment.pk,
+            enrolment.user,
+            profile,
+            completion.organisation_of(enrolment.user_id, outline.id),
+            outline,
+            timezone.localdate(now),
         )
-        issue_certificate(
-            source_key=f"enrolment:{enrolment.pk}",
-            user=enrolment.user,
-            holder_name=profile.display_name if profile else "",
-            course_id=outline.id,
-            course_title=outline.title,
-            audience=outline.audience,
-            curriculum_version=outline.curriculum_version,
-            issued_on=timezone.localdate(now),
-        )
-        record_completion(
-            source_key=f"enrolment:{enrolment.pk}",
-            source=CompletionSource.ONLINE,
-            completed_on=timezone.localdate(now),
-            course_id=outline.id,
-            course_title=outline.title,
-            curriculum_version=outline.curriculum_version,
-            dimensions=dimensions,
-        )
+        issue_certificate(**certificate)
+        record_completion(**record)
     enrolment.completed_at = now
     enrolment.completed_version = outline.curriculum_version
     return True

@@ -112,7 +112,7 @@ def overdue(attempt: Attempt, now=None) -> bool:
 
 def submitted_late(attempt: Attempt) -> bool:
     """Submitted after its time limit: graded on the answers saved in time."""
-    return attempt.deadline is not None and attempt.submitted_at is not None and overdue(attempt, attempt.submitted_at)
+    return attempt.submitted_at is not None and overdue(attempt, attempt.submitted_at)
 
 
 def _validated(attempt: Attempt, question_id: int, choice_ids: list[int]) -> list[int]:

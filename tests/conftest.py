@@ -12,6 +12,34 @@ def session_queries() -> int:
     return 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
 
 
+def all_at_once(count: int, work) -> tuple[list, list]:
+    """Run `work(n)` for n in 0..count-1, each in its own thread and database connection, all
+    released at the same moment: (what the calls returned, in the order they finished; the errors
+    they raised)."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(n):
+        try:
+            barrier.wait()
+            results.append(work(n))
+        except Exception as error:  # collected for the caller's assertion
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
 @pytest.fixture(autouse=True)
 def _japanese_by_default():
     """A request to /en/… leaves English active in this thread; each test starts in Japanese."""

@@ -1,14 +1,14 @@
 """Completions committed at the same moment from many connections: none lost, none doubled."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from analytics import integrity, stats
 from analytics.models import CompletionSource
 from analytics.services import CompletionDimensions, record_completion
+from tests.conftest import all_at_once
 
 THREADS = 20
 PER_THREAD = 10
@@ -17,42 +17,29 @@ PER_THREAD = 10
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI runs it)")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_completions_are_counted_exactly():
-    barrier = threading.Barrier(THREADS)
-    errors = []
-
     def worker(n):
-        try:
-            barrier.wait()
-            for i in range(PER_THREAD):
-                # Every thread also retries its neighbour's completion (a retry from another
-                # tab or server): counted once.
-                for key in (f"t{n}:{i}", f"t{(n + 1) % THREADS}:{i}"):
-                    with transaction.atomic():
-                        record_completion(
-                            source_key=key,
-                            source=CompletionSource.ONLINE,
-                            completed_on=datetime.date(2026, 5, 1 + i),
-                            course_id=1,
-                            course_title="並行",
-                            curriculum_version="1.0",
-                            dimensions=CompletionDimensions(
-                                prefecture=["13", "27", "01"][i % 3],
-                                sector="resident",
-                                audience="general",
-                                delivery="online",
-                                age_band="30s",
-                            ),
-                        )
-        except Exception as error:  # collected for the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for i in range(PER_THREAD):
+            # Every thread also retries its neighbour's completion (a retry from another
+            # tab or server): counted once.
+            for key in (f"t{n}:{i}", f"t{(n + 1) % THREADS}:{i}"):
+                with transaction.atomic():
+                    record_completion(
+                        source_key=key,
+                        source=CompletionSource.ONLINE,
+                        completed_on=datetime.date(2026, 5, 1 + i),
+                        course_id=1,
+                        course_title="並行",
+                        curriculum_version="1.0",
+                        dimensions=CompletionDimensions(
+                            prefecture=["13", "27", "01"][i % 3],
+                            sector="resident",
+                            audience="general",
+                            delivery="online",
+                            age_band="30s",
+                        ),
+                    )
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = all_at_once(THREADS, worker)
 
     assert errors == []
     exact = stats.Scope(exact=True, prefectures=None)

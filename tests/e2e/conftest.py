@@ -2,6 +2,7 @@
 
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -62,3 +63,14 @@ def link_in(body: str) -> str:
     match = re.search(r"https?://\S+", body)
     assert match, body
     return match.group(0)
+
+
+@pytest.fixture
+def player_on_the_other_host(live_server, settings):
+    """The H5P player served from the live server's other loopback name (127.0.0.1 ↔ localhost):
+    a separate origin, as in production, without a second server. Returns the player's origin."""
+    site = urlsplit(live_server.url)
+    other = "localhost" if site.hostname == "127.0.0.1" else "127.0.0.1"
+    settings.H5P_PLAYER_ORIGIN = f"http://{other}:{site.port}"
+    settings.H5P_SITE_ORIGIN = live_server.url
+    return settings.H5P_PLAYER_ORIGIN

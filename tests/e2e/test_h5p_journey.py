@@ -20,15 +20,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 @pytest.fixture
-def player_on_the_other_host(live_server, settings):
-    site = urlsplit(live_server.url)
-    other = "localhost" if site.hostname == "127.0.0.1" else "127.0.0.1"
-    settings.H5P_PLAYER_ORIGIN = f"http://{other}:{site.port}"
-    settings.H5P_SITE_ORIGIN = live_server.url
-    return settings.H5P_PLAYER_ORIGIN
-
-
-@pytest.fixture
 def lesson_with_activity(transactional_db):
     from home import seed as home_seed
     from home.models import HomePage

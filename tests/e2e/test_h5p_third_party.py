@@ -3,9 +3,6 @@ its libraries, fonts, SVG images and an editor library; see tests/h5p/fixtures/t
 through the admin in Chromium and reads the report; an SVG with script, opened straight from the
 player origin, cannot run."""
 
-from urllib.parse import urlsplit
-
-import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from playwright.sync_api import expect
@@ -15,15 +12,6 @@ from h5p.models import H5PContent
 from h5p.seed import SeedInstaller, build_package
 from h5p.services import install
 from tests.h5p.conftest import third_party_package
-
-
-@pytest.fixture
-def origins(live_server, settings):
-    site = urlsplit(live_server.url)
-    other = "localhost" if site.hostname == "127.0.0.1" else "127.0.0.1"
-    settings.H5P_PLAYER_ORIGIN = f"http://{other}:{site.port}"
-    settings.H5P_SITE_ORIGIN = live_server.url
-    return settings.H5P_PLAYER_ORIGIN
 
 
 def signed_in_context(browser, live_server, user):
@@ -36,7 +24,7 @@ def signed_in_context(browser, live_server, user):
 
 
 def test_an_administrator_uploads_a_third_party_export_and_reads_the_report(
-    browser, live_server, origins, transactional_db, tmp_path, settings
+    browser, live_server, player_on_the_other_host, transactional_db, tmp_path, settings
 ):
     settings.ADMIN_2FA_EXEMPT_DEMO_ACCOUNTS = True
     administrator = UserFactory(is_staff=True, is_demo=True)  # demo accounts skip the admin 2FA set-up
@@ -66,7 +54,9 @@ def test_an_administrator_uploads_a_third_party_export_and_reads_the_report(
     assert content.report["unused_libraries"] == ["H5PEditor.ShowWhen 1.0.5"]
 
 
-def test_an_svg_with_script_opened_on_the_player_origin_does_not_run(browser, live_server, origins, transactional_db):
+def test_an_svg_with_script_opened_on_the_player_origin_does_not_run(
+    browser, live_server, player_on_the_other_host, transactional_db
+):
     hostile = (
         b"<svg xmlns='http://www.w3.org/2000/svg' onload=\"document.title='ran-onload'\">"
         b"<script>document.title='ran-script';fetch('/?leak=1')</script>"
@@ -82,7 +72,7 @@ def test_an_svg_with_script_opened_on_the_player_origin_does_not_run(browser, li
     page = context.new_page()
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
-        url = f"{origins}/h5p/player/{content.uuid}/content/images/x.svg"
+        url = f"{player_on_the_other_host}/h5p/player/{content.uuid}/content/images/x.svg"
         response = page.goto(url)
         assert response.status == 200 and response.headers["content-type"] == "image/svg+xml"
         page.wait_for_timeout(500)

@@ -1,16 +1,15 @@
 """Two submits of the same attempt at the same moment (two tabs, a retry after a timeout) record
 one graded attempt and one completion. Needs PostgreSQL's row locks: CI runs it there."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from analytics.models import CompletionRecord
 from certificates.models import Certificate
 from courses.models import Enrolment
 from quizzes.models import Attempt
 from quizzes.services import submit
+from tests.conftest import all_at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,23 +29,7 @@ def test_concurrent_submits_record_one_attempt_and_one_completion(client, learne
     for key, value in data.items():
         form.setlist(key, value if isinstance(value, list) else [str(value)])
     answers = parse_answers(attempt, form)
-    barrier = threading.Barrier(4)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(submit(Attempt.objects.get(pk=attempt.pk), answers).newly_submitted)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = all_at_once(4, lambda _n: submit(Attempt.objects.get(pk=attempt.pk), answers).newly_submitted)
 
     assert errors == []
     assert sorted(results) == [False, False, False, True]

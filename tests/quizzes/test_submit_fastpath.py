@@ -2,10 +2,8 @@
 what the ordinary path writes, hands anything unusual to the ordinary path, and records one
 attempt and one completion however many times the same submit arrives at once."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,7 +19,7 @@ from courses.models import Enrolment
 from courses.services import course_outline
 from quizzes.models import Attempt
 from quizzes.services import answer_keys
-from tests.conftest import session_queries
+from tests.conftest import all_at_once, session_queries
 from tests.courses.conftest import finish, start
 from tests.quizzes.test_attempts import answers_for, begin
 
@@ -203,25 +201,13 @@ def test_the_same_submit_four_times_at_once_records_one_attempt_and_one_completi
     answer_keys(attempt.question_ids)
     data = {**answers_for(attempt), "action": "submit"}
     cookie = client.cookies["sessionid"].value
-    barrier = threading.Barrier(4)
-    statuses, errors = [], []
 
-    def worker():
-        try:
-            tab = Client()
-            tab.cookies["sessionid"] = cookie
-            barrier.wait()
-            statuses.append(tab.post(f"{course_page.url}quiz/", data).status_code)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def tab(_n):
+        other_tab = Client()
+        other_tab.cookies["sessionid"] = cookie
+        return other_tab.post(f"{course_page.url}quiz/", data).status_code
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses, errors = all_at_once(4, tab)
 
     assert errors == [] and statuses == [302] * 4
     assert Attempt.objects.filter(user=user, submitted_at__isnull=False).count() == 1
