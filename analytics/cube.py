@@ -128,8 +128,45 @@ def increment(rows: Sequence[tuple]) -> None:
         cursor.execute(sql, params)
 
 
+# PostgreSQL: the rows of `rows_for`, in the same order, made by the database from the fact's ten
+# values (`fact_params`) instead of sent one by one: the statement is the same for every
+# completion, and builds its 80 rows in a fraction of the time that reading them from a parameter
+# takes. Tests compare it with `rows_for`.
+_FACT_ROWS = (  # noqa: S608 — numbers and placeholders only
+    "SELECT c::smallint, t.grain, t.period, {values}, %s::bigint, %s::bigint "
+    "FROM (VALUES ('y', %s::date), ('m', %s::date), ('d', %s::date)) AS t (grain, period), "
+    "generate_series(0, {last}) AS c WHERE (t.grain <> 'd' OR c IN ({day_cuboids})) {{condition}} "
+    'ORDER BY c, t.grain COLLATE "C"'
+).format(
+    values=", ".join(f"CASE WHEN c & {1 << i} <> 0 THEN %s::text ELSE '' END" for i in range(len(DIMENSIONS))),
+    last=len(ALL_CUBOIDS) - 1,
+    day_cuboids=", ".join(str(c) for c in DAY_CUBOIDS),
+)
+
+
+def fact_rows_sql(condition: str = "") -> str:
+    """PostgreSQL: a SELECT of `rows_for(fact)` from `fact_params(fact)`; `condition` (SQL without
+    placeholders) is ANDed to its WHERE."""
+    return _FACT_ROWS.format(condition=f"AND ({condition})" if condition else "")
+
+
+def fact_params(fact: Fact) -> list:
+    return [
+        *(fact.value(dimension) for dimension in DIMENSIONS),
+        fact.count,
+        fact.count if fact.synthetic else 0,
+        fiscal_year_start(fact.completed_on),
+        fact.completed_on.replace(day=1),
+        fact.completed_on,
+    ]
+
+
 def add_fact(fact: Fact) -> None:
-    increment(rows_for(fact))
+    if connection.vendor != "postgresql":
+        increment(rows_for(fact))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(add_rows_sql(fact_rows_sql()), fact_params(fact))
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ Goal (quizzes issue): p95 ≤ 100 ms on this machine; zero lost or duplicated at
 import argparse
 import json
 import os
+import selectors
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -93,35 +93,59 @@ def request_bytes(url: str, cookie: str, form: list[tuple[str, str]]) -> tuple[t
     return (parts.hostname, parts.port), head.encode("latin-1") + body
 
 
-def post(address: tuple[str, int], payload: bytes) -> tuple[float, int]:
-    """Send one prepared request; (milliseconds until the whole response has arrived, status)."""
-    started = time.perf_counter()
-    with socket.create_connection(address, timeout=30) as sock:
-        sock.sendall(payload)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    elapsed = (time.perf_counter() - started) * 1000
-    response = b"".join(chunks)
-    return elapsed, int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else 0
-
-
 def burst(url: str, rows: list[dict], spread: float = 0.0) -> tuple[list[float], list[int]]:
-    """Every learner posts once: all at the same instant, or arriving evenly over `spread` seconds."""
-    barrier = threading.Barrier(len(rows))
-    latencies, statuses = [0.0] * len(rows), [0] * len(rows)
+    """Every learner posts once: all at the same instant, or arriving evenly over `spread` seconds.
+
+    One thread drives every connection with non-blocking sockets (epoll): fifty Python threads
+    would spend the two cores the server needs on switching between them, and would be slow to
+    close a connection after its response — which a gunicorn sync worker waits for before it
+    takes the next request. Each latency runs from the moment its connection is opened until its
+    whole response has arrived (milliseconds), as `post` measured it."""
     prepared = [request_bytes(url, row["cookie"], row["form"]) for row in rows]
+    count = len(prepared)
+    latencies, statuses = [0.0] * count, [0] * count
+    selector = selectors.DefaultSelector()
+    started = [0.0] * count
+    received: list[list[bytes]] = [[] for _ in range(count)]
+    pending = [0] * count  # bytes of the request still to send
+    begin = time.perf_counter()
+    due = [begin + spread * index / count for index in range(count)]
+    next_index, finished = 0, 0
 
-    def worker(index: int) -> None:
-        barrier.wait()
-        time.sleep(spread * index / len(rows))
-        latencies[index], statuses[index] = post(*prepared[index])
+    def open_connection(index: int) -> None:
+        address, _payload = prepared[index]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        started[index] = time.perf_counter()
+        sock.connect_ex(address)
+        pending[index] = 0
+        selector.register(sock, selectors.EVENT_WRITE, index)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(rows))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    while finished < count:
+        now = time.perf_counter()
+        while next_index < count and due[next_index] <= now:
+            open_connection(next_index)
+            next_index += 1
+        timeout = max(0.0, due[next_index] - time.perf_counter()) if next_index < count else None
+        for key, mask in selector.select(timeout):
+            index, sock = key.data, key.fileobj
+            if mask & selectors.EVENT_WRITE:
+                payload = prepared[index][1]
+                pending[index] += sock.send(payload[pending[index] :])
+                if pending[index] == len(payload):
+                    selector.modify(sock, selectors.EVENT_READ, index)
+                continue
+            chunk = sock.recv(65536)
+            if chunk:
+                received[index].append(chunk)
+                continue
+            latencies[index] = (time.perf_counter() - started[index]) * 1000
+            selector.unregister(sock)
+            sock.close()
+            response = b"".join(received[index])
+            statuses[index] = int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else 0
+            finished += 1
+    selector.close()
     return latencies, statuses
 
 
@@ -142,6 +166,38 @@ def busy_cpu_ms() -> float:
     with open("/proc/stat") as stat:
         ticks = [int(value) for value in stat.readline().split()[1:]]
     return (sum(ticks) - ticks[3] - ticks[4]) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(server_pid: int) -> dict[str, float]:
+    """Milliseconds of CPU spent so far by the gunicorn workers, PostgreSQL, Redis, this client
+    and everything else (nanosecond counts from /proc/<pid>/task/*/schedstat; live processes
+    only: run it on both sides of a burst)."""
+    spent = {"gunicorn": 0.0, "postgres": 0.0, "redis": 0.0, "client": 0.0, "other": 0.0}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                head, _paren, tail = stat.read().rpartition(")")
+            nanoseconds = 0
+            for task in os.scandir(f"/proc/{entry.name}/task"):
+                with open(f"{task.path}/schedstat") as schedstat:
+                    nanoseconds += int(schedstat.read().split()[0])
+        except OSError:
+            continue
+        pid, ppid, name = int(entry.name), int(tail.split()[1]), head.partition("(")[2]
+        if pid == os.getpid():
+            group = "client"
+        elif server_pid in (pid, ppid):
+            group = "gunicorn"
+        elif name.startswith(("postgres", "postmaster")):
+            group = "postgres"
+        elif name.startswith("redis"):
+            group = "redis"
+        else:
+            group = "other"
+        spent[group] += nanoseconds / 1e6
+    return spent
 
 
 def p95(values: list[float]) -> float:
@@ -193,9 +249,12 @@ def main() -> None:
         for start in range(0, len(warm_rows), 5):  # … and submits, five at a time (none of them measured)
             burst(server.base + data["url"], warm_rows[start : start + 5])
         bare, bare_status = burst(f"{server.base}/bench/bare-post/", bare_rows, args.spread)
-        busy_before = busy_cpu_ms()
+        busy_before, by_process_before = busy_cpu_ms(), cpu_by_process(server.process.pid)
         first, first_status = burst(server.base + data["url"], data["rows"], args.spread)
         busy = busy_cpu_ms() - busy_before
+        by_process = {
+            name: spent - by_process_before[name] for name, spent in cpu_by_process(server.process.pid).items()
+        }
         again, again_status = burst(server.base + data["url"], data["rows"], args.spread)  # double submits
     finally:
         server.stop()
@@ -219,6 +278,11 @@ def main() -> None:
         f"CPU busy on the whole machine while the first submits ran: {busy:.0f} ms, {busy / n:.1f} ms per submit "
         f"(server, database, cache and this client); {n} at once finish within 100 ms only below "
         f"~{100 * cores / (0.95 * n):.1f} ms each on {cores} cores"
+    )
+    print(
+        "of which per submit: "
+        + ", ".join(f"{name} {spent / n:.1f} ms" for name, spent in by_process.items())
+        + " (kernel threads and processes that ended during the burst are not counted)"
     )
     ok = all(counts[key] == n for key in ("attempts", "graded", "passed", "completed", "records"))
     print(f"counted afterwards: {counts} → {'no attempt or completion lost or doubled' if ok else 'MISMATCH'}")

@@ -128,6 +128,13 @@ DATABASES = {
         conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # psycopg prepares only the statements that ask to be (the final quiz's submit:
+    # courses/quiz_fastpath.py), never others on its own. DB_PREPARED_STATEMENTS=false turns that
+    # off, for a PgBouncer in transaction mode older than 1.21 (docs/deployment.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        1_000_000 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and rate limits: local memory by default, Redis through REDIS_URL.

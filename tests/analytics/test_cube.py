@@ -5,6 +5,7 @@ import itertools
 import random
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from analytics import cube, integrity, stats
@@ -139,3 +140,37 @@ def test_retry_of_the_same_completion_counts_once(complete):
     complete(key="enrolment:1")
     assert stats.compute(stats.Query(), stats.Scope(True, None)).total == 1
     assert integrity.differences() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database-made rows are PostgreSQL's")
+@pytest.mark.parametrize(
+    "fact",
+    [
+        cube.Fact(
+            datetime.date(2026, 3, 31), "13", Sector.EDUCATION, Audience.GENERAL, DeliveryType.ONLINE, "40s", 1, False
+        ),
+        cube.Fact(
+            datetime.date(2026, 4, 1), "01", Sector.PUPIL, Audience.CHILDREN, DeliveryType.SCHOOL, "grade_5", 28, True
+        ),
+        cube.Fact(
+            datetime.date(2027, 1, 15),
+            "",
+            Sector.NO_ANSWER,
+            Audience.STAFF,
+            DeliveryType.WORKPLACE,
+            "no_answer",
+            3,
+            False,
+        ),
+    ],
+)
+def test_the_database_makes_the_same_rows_in_the_same_order(fact):
+    """What the final quiz's one-statement submit (and every completion on PostgreSQL) adds is
+    what `rows_for` lists, row for row, in the order that keeps concurrent writers from deadlocking."""
+    with connection.cursor() as cursor:
+        cursor.execute(cube.fact_rows_sql(), cube.fact_params(fact))
+        made = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute(cube.fact_rows_sql("false"), cube.fact_params(fact))
+        assert cursor.fetchall() == []
+    assert made == cube.rows_for(fact)
+    assert len(made) == 80

@@ -96,6 +96,32 @@ def test_it_writes_exactly_what_the_ordinary_path_writes(course_and_lessons, set
     assert not AggregateCount.objects.exclude(count=2).exists()
 
 
+def prepared_statements() -> dict[str, int]:
+    """This connection's prepared statements: text → times executed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def test_its_two_statements_are_prepared_once_and_reused_by_every_learner(course_and_lessons):
+    """PostgreSQL parses and plans them once per connection (half its work per submit otherwise):
+    the second learner's submit adds no statement and runs the same two again."""
+    course_page, lessons = course_and_lessons
+    _user, client, attempt = ready_learner(course_page, lessons)
+    submit(client, course_page, attempt)
+    before = prepared_statements()
+    _user, client, attempt = ready_learner(course_page, lessons, prefecture="01")
+
+    submit(client, course_page, attempt)
+
+    after = prepared_statements()
+    assert after.keys() == before.keys()
+    ran_again = {text for text in after if after[text] == before[text] + 1}
+    assert len(ran_again) == 2
+    assert any("FROM quizzes_attempt a" in text for text in ran_again)
+    assert any("INSERT INTO analytics_aggregatecount" in text for text in ran_again)
+
+
 def test_a_failed_attempt_is_graded_and_closed_and_nothing_else_is_written(course_and_lessons):
     course_page, lessons = course_and_lessons
     user, client, attempt = ready_learner(course_page, lessons)
