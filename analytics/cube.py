@@ -32,6 +32,12 @@ TIME_GROUPS = ("month", "fiscal_year")
 DAY_GRAIN_MAX_DIMENSIONS = 2
 ALL_CUBOIDS = range(1 << len(DIMENSIONS))
 DAY_CUBOIDS = [c for c in ALL_CUBOIDS if c.bit_count() <= DAY_GRAIN_MAX_DIMENSIONS]
+# The order in which a completion's writer locks its rows, the same for every writer so that
+# none waits for another in a cycle: cells of many dimensions first, the national total last.
+# Concurrent completions share few cells of four or five dimensions and all share the totals, so
+# each holds a shared cell's lock only for the end of its statement, not the whole of it.
+LOCK_ORDER = sorted(ALL_CUBOIDS, key=lambda cuboid: (-cuboid.bit_count(), cuboid))
+LOCK_RANK = {cuboid: rank for rank, cuboid in enumerate(LOCK_ORDER)}
 TABLE = "analytics_aggregatecount"
 AGG_COLUMNS = ("cuboid", "grain", "period", "prefecture", "sector", "audience", "delivery", "age", "count", "synthetic")
 
@@ -85,7 +91,7 @@ def rows_for(fact: Fact) -> list[tuple]:
         for cuboid in cuboids:
             values = [fact.value(d) if cuboid & (1 << i) else "" for i, d in enumerate(DIMENSIONS)]
             rows.append((cuboid, grain, period, *values, fact.count, synthetic))
-    rows.sort(key=lambda row: row[:8])
+    rows.sort(key=lambda row: (LOCK_RANK[row[0]], row[1]))
     return rows
 
 
@@ -129,17 +135,19 @@ def increment(rows: Sequence[tuple]) -> None:
 
 
 # PostgreSQL: the rows of `rows_for`, in the same order, made by the database from the fact's ten
-# values (`fact_params`) instead of sent one by one: the statement is the same for every
-# completion, and builds its 80 rows in a fraction of the time that reading them from a parameter
-# takes. Tests compare it with `rows_for`.
+# values (`fact_params`, one text array) instead of sent row by row: the statement is the same
+# for every completion, has one placeholder, and builds its 80 rows in a fraction of the time that
+# reading them from a parameter takes. Tests compare it with `rows_for`.
 _FACT_ROWS = (  # noqa: S608 — numbers and placeholders only
-    "SELECT c::smallint, t.grain, t.period, {values}, %s::bigint, %s::bigint "
-    "FROM (VALUES ('y', %s::date), ('m', %s::date), ('d', %s::date)) AS t (grain, period), "
-    "generate_series(0, {last}) AS c WHERE (t.grain <> 'd' OR c IN ({day_cuboids})) {{condition}} "
-    'ORDER BY c, t.grain COLLATE "C"'
+    "SELECT o.c::smallint, t.grain, t.period, {values}, f.v[6]::bigint, f.v[7]::bigint "
+    "FROM (SELECT %s::text[] AS v) AS f, "
+    "LATERAL (VALUES ('y', f.v[8]::date), ('m', f.v[9]::date), ('d', f.v[10]::date)) AS t (grain, period), "
+    "unnest(ARRAY[{lock_order}]) WITH ORDINALITY AS o (c, rank) "
+    "WHERE (t.grain <> 'd' OR o.c IN ({day_cuboids})) {{condition}} "
+    'ORDER BY o.rank, t.grain COLLATE "C"'
 ).format(
-    values=", ".join(f"CASE WHEN c & {1 << i} <> 0 THEN %s::text ELSE '' END" for i in range(len(DIMENSIONS))),
-    last=len(ALL_CUBOIDS) - 1,
+    values=", ".join(f"CASE WHEN o.c & {1 << i} <> 0 THEN f.v[{i + 1}] ELSE '' END" for i in range(len(DIMENSIONS))),
+    lock_order=", ".join(str(c) for c in LOCK_ORDER),
     day_cuboids=", ".join(str(c) for c in DAY_CUBOIDS),
 )
 
@@ -150,14 +158,18 @@ def fact_rows_sql(condition: str = "") -> str:
     return _FACT_ROWS.format(condition=f"AND ({condition})" if condition else "")
 
 
-def fact_params(fact: Fact) -> list:
+def fact_params(fact: Fact) -> list[list[str]]:
+    """The one parameter of `fact_rows_sql`: the five dimension values, the count, the synthetic
+    count and the three periods (fiscal year, month, day), as text."""
     return [
-        *(fact.value(dimension) for dimension in DIMENSIONS),
-        fact.count,
-        fact.count if fact.synthetic else 0,
-        fiscal_year_start(fact.completed_on),
-        fact.completed_on.replace(day=1),
-        fact.completed_on,
+        [
+            *(fact.value(dimension) for dimension in DIMENSIONS),
+            str(fact.count),
+            str(fact.count if fact.synthetic else 0),
+            fiscal_year_start(fact.completed_on).isoformat(),
+            fact.completed_on.replace(day=1).isoformat(),
+            fact.completed_on.isoformat(),
+        ]
     ]
 
 

@@ -6,9 +6,10 @@ second time, as a double click or a retry would), against a bare POST view in th
 gunicorn (sync workers, 2 × cores + 1) with production-like settings on PostgreSQL (Redis when
 REDIS_URL is set). Before the clock starts every worker has served the bare view, the quiz page
 and — from 50 other learners, five at a time — submits, as a running server has. Requests are
-built before the clock starts and sent over plain sockets, so the load generator takes as little
-as it can of the two cores it shares with the server. Prints median and p95 latency of the first
-submits, the bare POST view's, and their ratio; then counts, in the database, graded attempts,
+built before the clock starts and sent by one thread over non-blocking sockets, so the load
+generator takes as little as it can of the two cores it shares with the server. Prints median and
+p95 latency of the first submits, the bare POST view's, and their ratio; the CPU the machine spent
+on the first submits, in all and by process; then counts, in the database, graded attempts,
 completions and completion records, which must each equal the number of learners: nothing lost,
 nothing doubled.
 Goal (quizzes issue): p95 ≤ 100 ms on this machine; zero lost or duplicated attempts/completions.

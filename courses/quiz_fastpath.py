@@ -109,6 +109,7 @@ def _read_statement() -> tuple[str, tuple] | None:
     return _READ_SQL.format(organisation=f"COALESCE({', '.join(parts)})"), params
 
 
+@functools.cache
 def _fields(model) -> list:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 

@@ -1,3 +1,4 @@
+import collections
 import io
 
 import pytest
@@ -34,6 +35,17 @@ def test_completing_a_course_issues_one_certificate(client, learner, completed, 
         completed.title,
     )
     assert len(certificate.code) == 10 and set(certificate.code) <= set(services.ALPHABET)
+
+
+def test_codes_use_every_symbol_of_the_alphabet_evenly():
+    """Each character is a random byte modulo the alphabet's size: uniform only while 256 is a
+    multiple of it."""
+    assert 256 % len(services.ALPHABET) == 0
+    counts = collections.Counter("".join(services.new_code() for _ in range(3200)))
+    assert set(counts) == set(services.ALPHABET)
+    # 32,000 characters, 1,000 expected per symbol: far outside ±200 only if biased.
+    assert all(800 < n < 1200 for n in counts.values())
+    assert len({services.new_code() for _ in range(1000)}) == 1000
 
 
 def test_the_pdf_is_a4_with_the_japanese_text_the_font_embedded_and_the_verify_url(client, completed):
