@@ -14,7 +14,6 @@ but slower). "All time" by prefecture × sector thus sums one row per fiscal yea
 """
 
 import datetime
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -106,34 +105,6 @@ def add_rows_sql(rows_sql: str) -> str:
     )
 
 
-_ROW_TYPES = ("smallint", "text", "date", "text", "text", "text", "text", "text", "bigint", "bigint")
-_ROWS_FROM_JSON = "SELECT {} FROM json_array_elements(%s::json) AS r".format(  # noqa: S608 — constant
-    ", ".join(f"(r->>{i})::{kind}" for i, kind in enumerate(_ROW_TYPES))
-)
-
-
-def unnest_rows(rows: Sequence[tuple]) -> tuple[str, list]:
-    """PostgreSQL: a SELECT of the rows, in their order, from one JSON parameter (instead of 800
-    placeholders, or ten arrays whose 800 items the driver would quote one by one in Python). The
-    statement text is the same for every completion."""
-    return _ROWS_FROM_JSON, [json.dumps(rows, default=datetime.date.isoformat)]
-
-
-def increment(rows: Sequence[tuple]) -> None:
-    """Add rows to the aggregates in one statement (PostgreSQL and SQLite both support it)."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        select, params = unnest_rows(rows)
-        sql = add_rows_sql(select)
-    else:
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(AGG_COLUMNS)) + ")"] * len(rows))
-        sql = add_rows_sql(f"VALUES {placeholders}")
-        params = [value for row in rows for value in row]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 # PostgreSQL: the rows of `rows_for`, in the same order, made by the database from the fact's ten
 # values (`fact_params`, one text array) instead of sent row by row: the statement is the same
 # for every completion, has one placeholder, and builds its 80 rows in a fraction of the time that
@@ -174,11 +145,15 @@ def fact_params(fact: Fact) -> list[list[str]]:
 
 
 def add_fact(fact: Fact) -> None:
-    if connection.vendor != "postgresql":
-        increment(rows_for(fact))
-        return
+    """Add one completion to the aggregates, in one statement."""
+    if connection.vendor == "postgresql":
+        sql, params = add_rows_sql(fact_rows_sql()), fact_params(fact)
+    else:
+        rows = rows_for(fact)
+        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(AGG_COLUMNS)) + ")"] * len(rows))
+        sql, params = add_rows_sql(f"VALUES {placeholders}"), [value for row in rows for value in row]
     with connection.cursor() as cursor:
-        cursor.execute(add_rows_sql(fact_rows_sql()), fact_params(fact))
+        cursor.execute(sql, params)
 
 
 # --- reading ----------------------------------------------------------------------------------

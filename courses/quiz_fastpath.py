@@ -180,9 +180,10 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
     attempt_id = int(request.POST["attempt"])
     read_sql, organisation_params = read
     organisation_params = [user_id if value == _SOMEONE else value for value in organisation_params]
-    with _bound_cursor() as cursor:
-        cursor.execute(read_sql, [*organisation_params, course_id, attempt_id, user_id, outline.final_quiz_id])
-        row = cursor.fetchone()
+    try:
+        row = _fetch_one(read_sql, [*organisation_params, course_id, attempt_id, user_id, outline.final_quiz_id])
+    except DatabaseError:
+        return None  # e.g. a prepared statement outdated by a migration: the ordinary path answers
     if row is None:
         return None  # not this learner's attempt at this quiz, or not enrolled: the ordinary refusals
     (layout, answers, checked, submitted_at, deadline, pass_mark, enrolment_id, completed_at) = row[:8]
@@ -236,17 +237,21 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
         )
         params += _completion_params(outline, enrolment_id, request.user, now, profile, organisation_name)
     try:
-        # One statement is atomic on its own; inside a transaction (ATOMIC_REQUESTS, tests) a
-        # savepoint keeps that transaction usable when it fails.
-        savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-        with savepoint, _bound_cursor() as cursor:
-            cursor.execute(_write_statement(completes), params)
-            (completed,) = cursor.fetchone()
+        (completed,) = _fetch_one(_write_statement(completes), params)
     except DatabaseError:
         return None  # nothing was written: the ordinary path decides (and explains)
     if completed:
         forget_progress(user_id, course_id)
     return result
+
+
+def _fetch_one(sql: str, params: list) -> tuple | None:
+    """Run one statement and return its first row. A statement is atomic on its own; inside a
+    transaction (ATOMIC_REQUESTS, tests) a savepoint keeps that transaction usable if it fails."""
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, _bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _bound_cursor():
@@ -266,12 +271,13 @@ def _prepared_cursor_class():
 
     class PreparedCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            result = super().execute(query, params, prepare=True, binary=binary)
-            if self._query is None:
-                # psycopg keeps no query object for a prepared statement's execution; Django's
-                # query log (DEBUG, tests) reads the statement's text from it.
-                self._query = types.SimpleNamespace(query=query.encode())
-            return result
+            try:
+                return super().execute(query, params, prepare=True, binary=binary)
+            finally:
+                if self._query is None:
+                    # psycopg keeps no query object for a prepared statement's execution; Django's
+                    # query log (DEBUG, tests) reads the statement's text from it.
+                    self._query = types.SimpleNamespace(query=query.encode())
 
     return PreparedCursor
 
