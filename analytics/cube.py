@@ -78,7 +78,7 @@ def fiscal_year_start(day: datetime.date) -> datetime.date:
 
 
 def rows_for(fact: Fact) -> list[tuple]:
-    """The aggregate rows one completion adds to, sorted so concurrent writers lock in one order."""
+    """The aggregate rows one completion adds to, in LOCK_ORDER: every writer locks in one order."""
     month = fact.completed_on.replace(day=1)
     synthetic = fact.count if fact.synthetic else 0
     rows = []
