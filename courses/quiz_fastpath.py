@@ -31,7 +31,7 @@ import datetime
 import functools
 import types
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
@@ -123,14 +123,14 @@ def _insert_sql(model, source: str, expressions: dict[str, str]) -> str:
     return f"INSERT INTO {table} ({columns}) SELECT {values} FROM {source}"  # noqa: S608 — names from the model
 
 
-def _insert_params(instance, expression_params: dict[str, tuple]) -> list:
+def _insert_params(instance, expression_params: dict[str, tuple], db) -> list:
     """The values of `_insert_sql`'s placeholders: each column's value as Django would save it."""
     params = []
     for field in _fields(type(instance)):
         if field.attname in expression_params:
             params += expression_params[field.attname]
         else:
-            params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
+            params.append(field.get_db_prep_save(field.pre_save(instance, add=True), db))
     return params
 
 
@@ -158,9 +158,9 @@ def _write_statement(completes: bool) -> str:
     return f"WITH {', '.join(ctes)} SELECT {counted}"
 
 
-def _eligible(request, outline: CourseOutline | None) -> bool:
+def _eligible(request, outline: CourseOutline | None, db) -> bool:
     return (
-        connection.vendor == "postgresql"
+        db.vendor == "postgresql"
         and outline is not None
         and outline.final_quiz_id is not None
         and request.user.is_authenticated
@@ -174,14 +174,15 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
     answer keys' version tokens, when the caller has read them already."""
     outline = local_outline(course_id, version)
     read = _read_statement()
-    if read is None or not _eligible(request, outline) or not str(request.POST.get("attempt", "")).isdigit():
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: `connection` is a proxy, looked up on every use
+    if read is None or not _eligible(request, outline, db) or not str(request.POST.get("attempt", "")).isdigit():
         return None
     user_id = request.user.pk
     attempt_id = int(request.POST["attempt"])
     read_sql, organisation_params = read
     organisation_params = [user_id if value == _SOMEONE else value for value in organisation_params]
     try:
-        row = _fetch_one(read_sql, [*organisation_params, course_id, attempt_id, user_id, outline.final_quiz_id])
+        row = _fetch_one(read_sql, [*organisation_params, course_id, attempt_id, user_id, outline.final_quiz_id], db)
     except DatabaseError:
         return None  # e.g. a prepared statement outdated by a migration: the ordinary path answers
     if row is None:
@@ -198,9 +199,9 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
         pk=attempt_id,
         quiz_id=outline.final_quiz_id,
         user_id=user_id,
-        layout=field("layout").from_db_value(layout, None, connection),
-        answers=field("answers").from_db_value(answers, None, connection),
-        checked=field("checked").from_db_value(checked, None, connection),
+        layout=field("layout").from_db_value(layout, None, db),
+        answers=field("answers").from_db_value(answers, None, db),
+        checked=field("checked").from_db_value(checked, None, db),
     )
     try:
         keys = quiz_services.answer_keys(attempt.question_ids, answer_key_version)
@@ -215,8 +216,8 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
     now = timezone.now()
     answers_field = field("answers")
     params = [
-        answers_field.get_db_prep_save(graded.answers, connection),
-        answers_field.get_db_prep_save(graded.points, connection),
+        answers_field.get_db_prep_save(graded.answers, db),
+        answers_field.get_db_prep_save(graded.points, db),
         graded.score,
         graded.passed,
         now,
@@ -235,9 +236,9 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
             if has_profile
             else None
         )
-        params += _completion_params(outline, enrolment_id, request.user, now, profile, organisation_name)
+        params += _completion_params(outline, enrolment_id, request.user, now, profile, organisation_name, db)
     try:
-        (completed,) = _fetch_one(_write_statement(completes), params)
+        (completed,) = _fetch_one(_write_statement(completes), params, db)
     except DatabaseError:
         return None  # nothing was written: the ordinary path decides (and explains)
     if completed:
@@ -245,24 +246,24 @@ def submit(request, course_id: int, version: str | None = None, answer_key_versi
     return result
 
 
-def _fetch_one(sql: str, params: list) -> tuple | None:
+def _fetch_one(sql: str, params: list, db) -> tuple | None:
     """Run one statement and return its first row. A statement is atomic on its own; inside a
     transaction (ATOMIC_REQUESTS, tests) a savepoint keeps that transaction usable if it fails."""
-    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with savepoint, _bound_cursor() as cursor:
+    savepoint = transaction.atomic() if db.in_atomic_block else contextlib.nullcontext()
+    with savepoint, _bound_cursor(db) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
-def _bound_cursor():
+def _bound_cursor(db):
     """A cursor that sends the values apart from the statement text (psycopg's server-side
     binding: Django's default cursor would quote every value into the text in Python) and runs
     each statement as a prepared statement of its connection: PostgreSQL parses and plans the two
     statements once per connection instead of on every submit, which halves its CPU per submit
     (docs/performance.md). `DB_PREPARED_STATEMENTS=false` turns the preparing off. Wrapped as
     Django wraps its own (error translation, query logging)."""
-    connection.ensure_connection()
-    return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+    db.ensure_connection()
+    return db._prepare_cursor(_prepared_cursor_class()(db.connection))
 
 
 @functools.cache
@@ -289,6 +290,7 @@ def _completion_params(
     now: datetime.datetime,
     profile: LearnerProfile | None,
     organisation: str,
+    db,
 ) -> list:
     """The values for the CTEs after the attempt's: what `complete_course` writes."""
     required = sorted(outline.required_ids)
@@ -303,8 +305,8 @@ def _completion_params(
         enrolment_id,
         required,
         len(required),
-        *_insert_params(new_certificate(**certificate), {"template_version_id": _template_version()[1]}),
-        *_insert_params(CertificateEvent(action=CertificateEvent.Action.ISSUED), {"certificate_id": ()}),
-        *_insert_params(record, {}),
+        *_insert_params(new_certificate(**certificate), {"template_version_id": _template_version()[1]}, db),
+        *_insert_params(CertificateEvent(action=CertificateEvent.Action.ISSUED), {"certificate_id": ()}, db),
+        *_insert_params(record, {}, db),
         *cube.fact_params(fact_of(record)),
     ]
