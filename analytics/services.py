@@ -23,42 +23,22 @@ class CompletionDimensions:
     organisation: str = ""
 
 
-def record_completion(
-    *,
-    source_key: str,
-    source: str,
-    completed_on: datetime.date,
-    course_id: int,
-    course_title: str,
-    curriculum_version: str,
-    dimensions: CompletionDimensions,
-    count: int = 1,
-    is_synthetic: bool = False,
-) -> tuple[CompletionRecord, bool]:
-    """Write one completion record; the same `source_key` twice returns the first and False.
+def record_completion(**values) -> tuple[CompletionRecord, bool]:
+    """Write one completion record (the values `new_record` takes); the same `source_key` twice
+    returns the first and False.
 
     Call it inside the caller's transaction so that the completion and its record commit together.
     """
-    if count < 1 and not (source == CompletionSource.REPORT_CORRECTION and count != 0):
+    record = new_record(**values)
+    if record.count < 1 and not (record.source == CompletionSource.REPORT_CORRECTION and record.count != 0):
         raise ValueError("count must be at least 1")
-    record = new_record(
-        source_key=source_key,
-        source=source,
-        completed_on=completed_on,
-        course_id=course_id,
-        course_title=course_title,
-        curriculum_version=curriculum_version,
-        dimensions=dimensions,
-        count=count,
-        is_synthetic=is_synthetic,
-    )
     try:
         with transaction.atomic():
             record.save(force_insert=True)
             # The pre-aggregated counts move in the same transaction: exact at every commit.
             cube.add_fact(fact_of(record))
     except IntegrityError:  # written before (a retry) or by a concurrent request: count it once
-        return CompletionRecord.objects.get(source_key=source_key), False
+        return CompletionRecord.objects.get(source_key=record.source_key), False
     return record, True
 
 
