@@ -70,19 +70,28 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
         with connection.cursor() as cursor:
             # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
             cursor.execute("SET LOCAL work_mem = '1GB'")
-            # The month rows in one pass over the records; the fiscal-year rows rolled up from them.
-            cursor.execute("DROP TABLE IF EXISTS bulk_month_rows")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE bulk_month_rows ON COMMIT DROP AS {_grouping_sets_select('m', where)}"
-            )
-            cursor.execute(cube.add_rows_sql("SELECT * FROM bulk_month_rows"))
-            cursor.execute(cube.add_rows_sql(_year_rollup("bulk_month_rows")))
-            cursor.execute("DROP TABLE bulk_month_rows")
-            cursor.execute(cube.add_rows_sql(_grouping_sets_select("d", where)))
+            # Every row first, in a temporary table: the month rows in one pass over the records,
+            # the fiscal-year rows rolled up from them, the day rows in a second pass.
+            cursor.execute("DROP TABLE IF EXISTS bulk_rows")
+            cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ON COMMIT DROP AS {_grouping_sets_select('m', where)}")
+            cursor.execute(f"INSERT INTO bulk_rows {_year_rollup('bulk_rows')}")
+            cursor.execute(f"INSERT INTO bulk_rows {_grouping_sets_select('d', where)}")
+            # Then into the aggregates in one statement, in the order every writer locks cells
+            # (cube.LOCK_ORDER): a live completion meanwhile waits for the load instead of
+            # deadlocking with it.
+            cursor.execute(cube.add_rows_sql(f"SELECT * FROM bulk_rows {_LOCK_ORDER_BY}"))  # noqa: S608 — constant names
+            cursor.execute("DROP TABLE bulk_rows")
         return
     with connection.cursor() as cursor:
         for cuboid, grain in grains():
             cursor.execute(cube.add_rows_sql(computed_select(cuboid, grain, where)))
+
+
+# cube.rows_for's order (LOCK_ORDER rank, then grain), then the cell's own key.
+_LOCK_ORDER_BY = (
+    f"ORDER BY array_position(ARRAY[{', '.join(str(c) for c in cube.LOCK_ORDER)}], cuboid::integer), "
+    'grain COLLATE "C", period, prefecture, sector, audience, delivery, age'
+)
 
 
 def _grouping_sets_select(grain: str, where: str = "1=1") -> str:

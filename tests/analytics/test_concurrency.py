@@ -47,3 +47,47 @@ def test_concurrent_completions_are_counted_exactly():
     by_pref = stats.compute(stats.parse({"group_by": "prefecture"}), exact).rows
     assert sum(row["count"] for row in by_pref) == THREADS * PER_THREAD
     assert integrity.differences() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI runs it)")
+@pytest.mark.django_db(transaction=True)
+def test_bulk_loads_and_live_completions_at_the_same_time_neither_deadlock_nor_miscount():
+    """Bulk loads (generate_completions adds its records to the aggregates in bulk) while
+    learners complete courses: every writer locks aggregate cells in one order, so none of them
+    is aborted as a deadlock, and every completion counts once."""
+    from analytics.models import CompletionRecord
+    from analytics.services import new_record
+
+    loads, per_load, live_threads, per_thread = 6, 30, 3, 20
+
+    def values(n: int) -> dict:
+        return {
+            "source": CompletionSource.ONLINE,
+            "completed_on": datetime.date(2026, 6, 1 + n % 3),
+            "course_id": 1,
+            "course_title": "一括",
+            "curriculum_version": "1.0",
+            "dimensions": CompletionDimensions(
+                prefecture=["13", "27"][n % 2], sector="resident", audience="general", delivery="online",
+                age_band=["30s", "40s"][n % 2],
+            ),
+        }  # fmt: skip
+
+    def work(n):
+        for i in range(per_thread if n < live_threads else loads):
+            with transaction.atomic():
+                if n < live_threads:  # a learner completes
+                    record_completion(source_key=f"live:{n}:{i}", **values(i))
+                    continue
+                prefix = f"bulk:{i}:"  # a bulk load
+                records = CompletionRecord.objects.bulk_create(
+                    [new_record(source_key=f"{prefix}{k}", **values(k)) for k in range(per_load)]
+                )
+                integrity.add_records_to_aggregates(records[0].pk, records[-1].pk, source_key_prefix=prefix)
+
+    _results, errors = all_at_once(live_threads + 1, work)
+
+    assert errors == []
+    exact = stats.Scope(exact=True, prefectures=None)
+    assert stats.compute(stats.Query(), exact).total == live_threads * per_thread + loads * per_load
+    assert integrity.differences() == []
