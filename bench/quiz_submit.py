@@ -201,6 +201,19 @@ def cpu_by_process(server_pid: int) -> dict[str, float]:
     return spent
 
 
+def reference_loop_seconds() -> list[float]:
+    """Seconds this machine takes for a fixed pure-Python loop (10 M additions), three times: a
+    yardstick for comparing runs on machines of different speed, and for how steady this one
+    is (on a shared host the same loop has taken from 0.5 to 1.6 s within minutes)."""
+    times = []
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for number in range(10_000_000):
+            total += number
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
@@ -221,6 +234,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     args = parser.parse_args()
 
+    reference = reference_loop_seconds()
     ensure_database(args.database_url)
     env = bench_env(args.database_url)
     manage(env, "migrate", "--noinput")
@@ -266,6 +280,10 @@ def main() -> None:
     n = args.learners
     when = f"arriving over {args.spread:g} s" if args.spread else "at the same instant"
     print(f"{n} learners submitting the final quiz {when} ({args.workers} gunicorn workers)")
+    print(
+        f"this machine's speed before the run: a reference Python loop took "
+        f"{', '.join(f'{seconds:.2f}' for seconds in reference)} s (less is faster)"
+    )
     print(f"{'':28}{'p50 ms':>10}{'p95 ms':>10}{'statuses':>20}")
     for name, values, statuses in (
         ("bare POST view", bare, bare_status),
@@ -287,7 +305,10 @@ def main() -> None:
     )
     ok = all(counts[key] == n for key in ("attempts", "graded", "passed", "completed", "records"))
     print(f"counted afterwards: {counts} → {'no attempt or completion lost or doubled' if ok else 'MISMATCH'}")
-    save("quiz_submit", {"learners": n, "bare": bare, "first": first, "again": again, "counts": counts})
+    save(
+        "quiz_submit",
+        {"reference_loop_s": reference, "learners": n, "bare": bare, "first": first, "again": again, "counts": counts},
+    )
     sys.exit(0 if ok else 1)
 
 
