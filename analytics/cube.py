@@ -37,6 +37,13 @@ DAY_CUBOIDS = [c for c in ALL_CUBOIDS if c.bit_count() <= DAY_GRAIN_MAX_DIMENSIO
 # each holds a shared cell's lock only for the end of its statement, not the whole of it.
 LOCK_ORDER = sorted(ALL_CUBOIDS, key=lambda cuboid: (-cuboid.bit_count(), cuboid))
 LOCK_RANK = {cuboid: rank for rank, cuboid in enumerate(LOCK_ORDER)}
+_LOCK_ORDER_LIST = ", ".join(str(cuboid) for cuboid in LOCK_ORDER)
+# PostgreSQL: ORDER BY for a SELECT of aggregate rows (AGG_COLUMNS) that puts them in `rows_for`'s
+# order (LOCK_ORDER rank, then grain), then by the cell's key: for writers that add many rows.
+ROWS_IN_LOCK_ORDER = (
+    f"ORDER BY array_position(ARRAY[{_LOCK_ORDER_LIST}], cuboid::integer), "
+    'grain COLLATE "C", period, prefecture, sector, audience, delivery, age'
+)
 TABLE = "analytics_aggregatecount"
 AGG_COLUMNS = ("cuboid", "grain", "period", "prefecture", "sector", "audience", "delivery", "age", "count", "synthetic")
 
@@ -118,7 +125,7 @@ _FACT_ROWS = (  # noqa: S608 — numbers and placeholders only
     'ORDER BY o.rank, t.grain COLLATE "C"'
 ).format(
     values=", ".join(f"CASE WHEN o.c & {1 << i} <> 0 THEN f.v[{i + 1}] ELSE '' END" for i in range(len(DIMENSIONS))),
-    lock_order=", ".join(str(c) for c in LOCK_ORDER),
+    lock_order=_LOCK_ORDER_LIST,
     day_cuboids=", ".join(str(c) for c in DAY_CUBOIDS),
 )
 

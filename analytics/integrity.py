@@ -79,19 +79,12 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
             # Then into the aggregates in one statement, in the order every writer locks cells
             # (cube.LOCK_ORDER): a live completion meanwhile waits for the load instead of
             # deadlocking with it.
-            cursor.execute(cube.add_rows_sql(f"SELECT * FROM bulk_rows {_LOCK_ORDER_BY}"))  # noqa: S608 — constant names
+            cursor.execute(cube.add_rows_sql(f"SELECT * FROM bulk_rows {cube.ROWS_IN_LOCK_ORDER}"))  # noqa: S608 — constant names
             cursor.execute("DROP TABLE bulk_rows")
         return
     with connection.cursor() as cursor:
         for cuboid, grain in grains():
             cursor.execute(cube.add_rows_sql(computed_select(cuboid, grain, where)))
-
-
-# cube.rows_for's order (LOCK_ORDER rank, then grain), then the cell's own key.
-_LOCK_ORDER_BY = (
-    f"ORDER BY array_position(ARRAY[{', '.join(str(c) for c in cube.LOCK_ORDER)}], cuboid::integer), "
-    'grain COLLATE "C", period, prefecture, sector, audience, delivery, age'
-)
 
 
 def _grouping_sets_select(grain: str, where: str = "1=1") -> str:

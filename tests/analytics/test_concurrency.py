@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, transaction
 
 from analytics import integrity, stats
-from analytics.models import CompletionSource
-from analytics.services import CompletionDimensions, record_completion
+from analytics.models import CompletionRecord, CompletionSource
+from analytics.services import CompletionDimensions, new_record, record_completion
 from tests.conftest import all_at_once
 
 THREADS = 20
@@ -55,9 +55,6 @@ def test_bulk_loads_and_live_completions_at_the_same_time_neither_deadlock_nor_m
     """Bulk loads (generate_completions adds its records to the aggregates in bulk) while
     learners complete courses: every writer locks aggregate cells in one order, so none of them
     is aborted as a deadlock, and every completion counts once."""
-    from analytics.models import CompletionRecord
-    from analytics.services import new_record
-
     loads, per_load, live_threads, per_thread = 6, 30, 3, 20
 
     def values(n: int) -> dict:
