@@ -233,11 +233,15 @@ def query(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> dict[tuple, list[int]]:
-    """{(values in group_by order): [count, synthetic]} — exact, from the aggregates."""
+    """{(values in group_by order): [count, synthetic]} — exact, from the aggregates (after adding
+    the pending completions to them)."""
     from django.db.models import Sum
     from django.db.models.functions import TruncMonth
 
+    from analytics.integrity import fold_pending
     from analytics.models import AggregateCount
+
+    fold_pending()
 
     dims = [g for g in group_by if g in DIMENSIONS]
     time_groups = [g for g in group_by if g in TIME_GROUPS]

@@ -5,7 +5,7 @@ The same SELECT serves both, so what `verify_stats` checks is exactly what the b
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from analytics import cube
 
@@ -65,26 +65,64 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
     source_key starts with the prefix (so a real completion committed meanwhile, which has
     already counted itself, is not counted again)."""
     prefix = source_key_prefix.replace("'", "")
-    where = f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'"
-    if connection.vendor == "postgresql":
+    _add_to_aggregates(f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'")
+
+
+PENDING = "analytics_pendingcompletion"
+
+
+def fold_pending() -> int:
+    """Add every pending completion record (`PendingCompletion`) to the aggregates and delete its
+    pending row, in one transaction on the primary; returns how many records were added.
+
+    Every reader of the aggregates calls this first, so that they stay exact. Two readers at once
+    never add a record twice: the second one's DELETE waits for the first to commit and then finds
+    those rows gone. A completion committed meanwhile stays pending for the next reader."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {PENDING})")  # noqa: S608 — constant name
+        if not cursor.fetchone()[0]:
+            return 0
+    with transaction.atomic(using=DEFAULT_DB_ALIAS), db.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS folded_records")
+        if db.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE folded_records ON COMMIT DROP AS "  # noqa: S608 — constant names
+                f"WITH taken AS (DELETE FROM {PENDING} RETURNING record_id) SELECT record_id AS id FROM taken"
+            )
+        else:  # one writer at a time on SQLite
+            cursor.execute(f"CREATE TEMPORARY TABLE folded_records AS SELECT record_id AS id FROM {PENDING}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {PENDING} WHERE record_id IN (SELECT id FROM folded_records)")  # noqa: S608
+        folded = cursor.rowcount
+        if folded:
+            _add_to_aggregates("id IN (SELECT id FROM folded_records)", cursor)
+        cursor.execute("DROP TABLE folded_records")
+    return folded
+
+
+def _add_to_aggregates(where: str, cursor=None) -> None:
+    """Add the records WHERE `where` (SQL over the records' columns) to the aggregates."""
+    if cursor is None:
         with connection.cursor() as cursor:
-            # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
-            cursor.execute("SET LOCAL work_mem = '1GB'")
-            # Every row first, in a temporary table: the month rows in one pass over the records,
-            # the fiscal-year rows rolled up from them, the day rows in a second pass.
-            cursor.execute("DROP TABLE IF EXISTS bulk_rows")
-            cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ON COMMIT DROP AS {_grouping_sets_select('m', where)}")
-            cursor.execute(f"INSERT INTO bulk_rows {_year_rollup('bulk_rows')}")
-            cursor.execute(f"INSERT INTO bulk_rows {_grouping_sets_select('d', where)}")
-            # Then into the aggregates in one statement, in the order every writer locks cells
-            # (cube.LOCK_ORDER): a live completion meanwhile waits for the load instead of
-            # deadlocking with it.
-            cursor.execute(cube.add_rows_sql(f"SELECT * FROM bulk_rows {cube.ROWS_IN_LOCK_ORDER}"))  # noqa: S608 — constant names
-            cursor.execute("DROP TABLE bulk_rows")
-        return
-    with connection.cursor() as cursor:
-        for cuboid, grain in grains():
-            cursor.execute(cube.add_rows_sql(computed_select(cuboid, grain, where)))
+            return _add_to_aggregates(where, cursor)
+    if connection.vendor == "postgresql":
+        # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
+        cursor.execute("SET LOCAL work_mem = '1GB'")
+        # Every row first, in a temporary table: the month rows in one pass over the records,
+        # the fiscal-year rows rolled up from them, the day rows in a second pass.
+        cursor.execute("DROP TABLE IF EXISTS bulk_rows")
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ON COMMIT DROP AS {_grouping_sets_select('m', where)}")
+        cursor.execute(f"INSERT INTO bulk_rows {_year_rollup('bulk_rows')}")
+        cursor.execute(f"INSERT INTO bulk_rows {_grouping_sets_select('d', where)}")
+        # Then into the aggregates in one statement, in the order every writer locks cells
+        # (cube.LOCK_ORDER): a live completion meanwhile waits for the load instead of
+        # deadlocking with it.
+        cursor.execute(cube.add_rows_sql(f"SELECT * FROM bulk_rows {cube.ROWS_IN_LOCK_ORDER}"))  # noqa: S608 — constant names
+        cursor.execute("DROP TABLE bulk_rows")
+        return None
+    for cuboid, grain in grains():
+        cursor.execute(cube.add_rows_sql(computed_select(cuboid, grain, where)))
+    return None
 
 
 def _grouping_sets_select(grain: str, where: str = "1=1") -> str:
@@ -178,7 +216,9 @@ class Difference:
 
 
 def differences(limit: int = 1000) -> list[Difference]:
-    """Every aggregate cell that disagrees with the records (either way), up to `limit`."""
+    """Every aggregate cell that disagrees with the records (either way), up to `limit`, once the
+    pending records are added (`fold_pending`)."""
+    fold_pending()
     if connection.vendor == "postgresql":
         return _postgres_differences(limit)
     table = cube.TABLE

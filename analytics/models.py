@@ -64,8 +64,29 @@ class Grain(models.TextChoices):
     DAY = "d", _("日")
 
 
+class PendingCompletion(models.Model):
+    """A completion record that the aggregates do not count yet.
+
+    The final quiz's submit (courses/quiz_fastpath.py) writes one of these, in its own statement,
+    instead of adding to 80 aggregate cells that every other learner's completion also locks.
+    Every reader of the aggregates first adds all pending records to them in one batch and deletes
+    these rows in the same transaction (`analytics.integrity.fold_pending`), so what a reader sees
+    is still exact.
+    """
+
+    record = models.OneToOneField(CompletionRecord, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("集計待ちの修了記録")
+        verbose_name_plural = _("集計待ちの修了記録")
+
+    def __str__(self):
+        return str(self.record_id)
+
+
 class AggregateCount(models.Model):
-    """Pre-aggregated completion counts, maintained in the same transaction as each record.
+    """Pre-aggregated completion counts, maintained in the same transaction as each record (or,
+    for a final quiz's submit, by the first reader after it: `PendingCompletion`).
 
     One row per (cuboid, grain, period, dimension values). A cuboid is a set of the five
     dimensions (prefecture, sector, audience, delivery, age); dimensions outside it hold "".

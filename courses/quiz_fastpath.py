@@ -12,10 +12,14 @@ Here the same work is two statements:
 2. after grading in Python (the same `quizzes.services.grade`), one write: a chain of
    data-modifying CTEs that closes the attempt only if it is still open, completes the enrolment
    only if the attempt passed and the required lessons are done (the rule `complete_course`
-   follows), and issues the certificate, its event, the completion record and the aggregate rows
-   only if the enrolment was completed by this statement. A statement is atomic: all of it or
-   none. A double submit waits on the attempt's row and then finds it closed, so nothing is
-   written twice.
+   follows), and issues the certificate, its event and the completion record only if the
+   enrolment was completed by this statement. A statement is atomic: all of it or none.
+   The completion record is marked pending (`analytics.models.PendingCompletion`) instead of
+   being added to its 80 aggregate cells here: those cells (the national total above all) are the
+   same for every learner, so fifty learners finishing at once would queue on their locks until
+   each commit. The next reader of the statistics adds all pending records in one batch.
+   A double submit waits on the attempt's row and then finds it closed, so nothing is written
+   twice.
 
 Anything unusual goes to the ordinary path, which answers as before: another database, a time
 limit, an attempt or enrolment not found, a course rule or quiz listener this module does not
@@ -36,9 +40,8 @@ from django.http import HttpResponseRedirect
 from django.utils import timezone
 
 from accounts.models import LearnerProfile
-from analytics import cube
-from analytics.models import CompletionRecord
-from analytics.services import fact_of, new_record
+from analytics.models import CompletionRecord, PendingCompletion
+from analytics.services import new_record
 from certificates.design import current_versions
 from certificates.models import Certificate, CertificateEvent
 from certificates.services import new_certificate
@@ -146,13 +149,12 @@ def _write_statement(completes: bool) -> str:
         certificate = _insert_sql(Certificate, "enr", {"template_version_id": _template_version()[0]})
         event = _insert_sql(CertificateEvent, "cert", {"certificate_id": "cert.id"})
         record = _insert_sql(CompletionRecord, "enr", {})
-        aggregates = cube.add_rows_sql(cube.fact_rows_sql("EXISTS (SELECT 1 FROM rec)"))
         ctes += [
             _COMPLETE_ENROLMENT,
             f"cert AS ({certificate} RETURNING id)",
             f"ev AS ({event})",
             f"rec AS ({record} RETURNING id)",
-            f"agg AS ({aggregates})",
+            f"pend AS (INSERT INTO {PendingCompletion._meta.db_table} (record_id) SELECT id FROM rec)",  # noqa: S608 — the model's table
         ]
     counted = "(SELECT count(*) FROM enr)" if completes else "0"
     return f"WITH {', '.join(ctes)} SELECT {counted}"
@@ -308,5 +310,4 @@ def _completion_params(
         *_insert_params(new_certificate(**certificate), {"template_version_id": _template_version()[1]}, db),
         *_insert_params(CertificateEvent(action=CertificateEvent.Action.ISSUED), {"certificate_id": ()}, db),
         *_insert_params(record, {}, db),
-        *cube.fact_params(fact_of(record)),
     ]

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 
 from analytics import integrity, stats
-from analytics.models import CompletionRecord, CompletionSource
+from analytics.models import AggregateCount, CompletionRecord, CompletionSource, PendingCompletion
 from analytics.services import CompletionDimensions, new_record, record_completion
 from tests.conftest import all_at_once
 
@@ -87,4 +87,47 @@ def test_bulk_loads_and_live_completions_at_the_same_time_neither_deadlock_nor_m
     assert errors == []
     exact = stats.Scope(exact=True, prefectures=None)
     assert stats.compute(stats.Query(), exact).total == live_threads * per_thread + loads * per_load
+    assert integrity.differences() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI runs it)")
+@pytest.mark.django_db(transaction=True)
+def test_pending_completions_folded_by_readers_at_the_same_time_count_once():
+    """Final-quiz submits leave their records pending (courses/quiz_fastpath.py) while readers of
+    the statistics fold the pending ones in and ordinary completions add themselves: nothing is
+    counted twice or lost, and no one deadlocks."""
+    writers, per_writer, readers = 3, 20, 3
+    exact = stats.Scope(exact=True, prefectures=None)
+
+    def values(n: int) -> dict:
+        return {
+            "source": CompletionSource.ONLINE,
+            "completed_on": datetime.date(2026, 7, 1 + n % 3),
+            "course_id": 1,
+            "course_title": "待ち",
+            "curriculum_version": "1.0",
+            "dimensions": CompletionDimensions(
+                prefecture=["13", "27"][n % 2], sector="resident", audience="general", delivery="online",
+            ),
+        }  # fmt: skip
+
+    def work(n):
+        for i in range(per_writer):
+            if n < writers - 1:  # a final-quiz submit: the record, pending
+                with transaction.atomic():
+                    record = new_record(source_key=f"pending:{n}:{i}", **values(i))
+                    record.save(force_insert=True)
+                    PendingCompletion.objects.create(record=record)
+            elif n < writers:  # an ordinary completion adds itself
+                with transaction.atomic():
+                    record_completion(source_key=f"live:{n}:{i}", **values(i))
+            else:  # a reader of the statistics
+                stats.compute(stats.Query(), exact)
+
+    _results, errors = all_at_once(writers + readers, work)
+
+    assert errors == []
+    assert stats.compute(stats.Query(), exact).total == writers * per_writer
+    assert not PendingCompletion.objects.exists()
+    assert AggregateCount.objects.filter(cuboid=0, grain="y").get().count == writers * per_writer
     assert integrity.differences() == []

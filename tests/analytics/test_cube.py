@@ -9,7 +9,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from analytics import cube, integrity, stats
-from analytics.models import AggregateCount, CompletionRecord
+from analytics.models import AggregateCount, CompletionRecord, PendingCompletion
+from analytics.services import CompletionDimensions, new_record
 from core import reference
 from core.enums import AgeBand, Audience, DeliveryType, Sector
 
@@ -133,6 +134,38 @@ def test_verify_detects_a_tampered_aggregate(spread, grain):
     assert len(found) == 1
     assert found[0].cuboid == cell.cuboid and found[0].stored[0] == found[0].expected[0] + 1
     assert "aggregate says" in found[0].describe()
+
+
+def test_pending_records_are_added_by_the_next_read_in_one_batch(spread):
+    """Records left pending (as the final quiz's submit leaves them) are counted by the next query
+    and by verify_stats, each once, with the same cells as a completion that adds itself."""
+    before = {key: cell[0] for key, cell in cube.query(group_by=["prefecture", "month"], filters={}).items()}
+    pending = []
+    for n, (prefecture, day) in enumerate([("13", 3), ("13", 3), ("27", 30), ("00", 31)]):
+        record = new_record(
+            source_key=f"pending:{n}",
+            source="online",
+            completed_on=datetime.date(2026, 3, day),
+            course_id=1,
+            course_title="待ち",
+            curriculum_version="1.0",
+            dimensions=CompletionDimensions(
+                prefecture=prefecture, sector="resident", audience="general", delivery="online"
+            ),
+            count=2 if n == 3 else 1,
+        )
+        record.save(force_insert=True)
+        pending.append(PendingCompletion(record=record))
+    PendingCompletion.objects.bulk_create(pending)
+
+    after = cube.query(group_by=["prefecture", "month"], filters={})
+
+    added = {key: cell[0] - before.get(key, 0) for key, cell in after.items() if cell[0] != before.get(key, 0)}
+    assert added == {("13", "2026-03"): 2, ("27", "2026-03"): 1, ("00", "2026-03"): 2}
+    assert not PendingCompletion.objects.exists()
+    assert integrity.fold_pending() == 0
+    assert cube.query(group_by=["prefecture", "month"], filters={}) == after
+    assert integrity.differences() == []
 
 
 def test_retry_of_the_same_completion_counts_once(complete):

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.factories import LearnerProfileFactory
-from analytics import integrity
-from analytics.models import AggregateCount, CompletionRecord
+from analytics import integrity, stats
+from analytics.models import AggregateCount, CompletionRecord, PendingCompletion
 from certificates.models import Certificate, CertificateEvent
 from classrooms.cohorts import create_cohort, join
 from courses.factories import build_course
@@ -125,7 +125,27 @@ def test_its_two_statements_are_prepared_once_and_reused_by_every_learner(course
     ran_again = {text for text in after if after[text] == before[text] + 1}
     assert len(ran_again) == 2
     assert any("FROM quizzes_attempt a" in text for text in ran_again)
-    assert any("INSERT INTO analytics_aggregatecount" in text for text in ran_again)
+    assert any("INSERT INTO analytics_pendingcompletion" in text for text in ran_again)
+
+
+def test_the_statistics_count_the_completion_from_their_next_read(course_and_lessons):
+    """The submit leaves the completion record pending instead of locking the 80 aggregate cells
+    every learner shares; the first read of the statistics adds it, once."""
+    course_page, lessons = course_and_lessons
+    _user, client, attempt = ready_learner(course_page, lessons, prefecture="27")
+
+    submit(client, course_page, attempt)
+
+    record = CompletionRecord.objects.get()
+    assert list(PendingCompletion.objects.values_list("record_id", flat=True)) == [record.pk]
+    assert not AggregateCount.objects.exists()
+    exact = stats.Scope(exact=True, prefectures=None)
+    by_prefecture = stats.parse({"group_by": "prefecture"})
+    assert stats.compute(by_prefecture, exact).rows == [{"prefecture": "27", "count": 1}]
+    assert not PendingCompletion.objects.exists()
+    assert AggregateCount.objects.filter(count=1).count() == 80
+    assert stats.compute(stats.Query(), exact).total == 1  # read again: not added twice
+    assert integrity.differences() == []
 
 
 def test_a_failed_attempt_is_graded_and_closed_and_nothing_else_is_written(course_and_lessons):
@@ -139,7 +159,7 @@ def test_a_failed_attempt_is_graded_and_closed_and_nothing_else_is_written(cours
     assert attempt.passed is False and attempt.score == 0.0 and attempt.submitted_at is not None
     assert Enrolment.objects.get(user=user).completed_at is None
     assert not Certificate.objects.exists() and not CompletionRecord.objects.exists()
-    assert not AggregateCount.objects.exists()
+    assert not AggregateCount.objects.exists() and not PendingCompletion.objects.exists()
 
 
 def test_a_second_submit_changes_nothing(course_and_lessons):
