@@ -5,8 +5,11 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from accounts.factories import LearnerProfileFactory
+from accounts.factories import DEFAULT_PASSWORD, LearnerProfileFactory, UserFactory
+from accounts.models import AnalystScope
+from accounts.roles import ANALYST, ensure_groups
 from quizzes.models import Question
+from tests.e2e.test_analytics_journey import code
 
 
 @pytest.fixture
@@ -30,7 +33,19 @@ def answer(page, right: bool):
             fieldset.locator(f"#q{question.pk}-{choice.pk}").check()
 
 
-def test_a_learner_fails_the_adult_quiz_reads_the_feedback_retries_and_completes_the_course(page, site):
+def national_analyst() -> str:
+    """A national analyst with two-factor sign-in; returns their TOTP secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    user = UserFactory(email="national-analyst@example.jp")
+    user.groups.add(ensure_groups()[ANALYST])
+    AnalystScope.objects.create(user=user, is_national=True)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def test_a_learner_fails_the_adult_quiz_reads_the_feedback_retries_and_completes_the_course(page, site, live_server):
     page.goto("/accounts/login/")
     page.locator("#id_login").fill("quiz-taker@example.jp")
     page.locator("#id_password").fill("correct-horse-battery-9")
@@ -71,3 +86,18 @@ def test_a_learner_fails_the_adult_quiz_reads_the_feedback_retries_and_completes
     expect(page.locator("main")).to_contain_text("有効な修了証です")
     expect(page.locator("main")).to_contain_text("山田 ○○")
     assert page.console_errors == []
+
+    # The completion is in the statistics as soon as anyone reads them (on PostgreSQL the submit
+    # leaves it pending and the dashboard's read adds it): a national analyst sees it.
+    secret = national_analyst()
+    analyst = page.context.browser.new_context(locale="ja-JP", base_url=live_server.url)
+    tab = analyst.new_page()
+    tab.goto("/accounts/login/")
+    tab.locator("#id_login").fill("national-analyst@example.jp")
+    tab.locator("#id_password").fill(DEFAULT_PASSWORD)
+    tab.locator("main button[type=submit]").click()
+    tab.locator("input[name=code]").fill(code(secret))
+    tab.get_by_role("button", name="ログイン").last.click()
+    tab.goto("/admin/analytics/")
+    expect(tab.locator("[data-total=all]")).to_have_text(re.compile(r"^\s*1\s*人\s*$"))
+    analyst.close()
