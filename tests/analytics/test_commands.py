@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import pytest
@@ -6,7 +7,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from analytics import integrity, stats
-from analytics.models import AggregateCount, CompletionRecord
+from analytics.models import AggregateCount, CompletionRecord, PendingCompletion
+from analytics.services import CompletionDimensions, new_record
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +57,21 @@ def test_bad_counts_are_refused(count):
 
 def test_verify_stats_passes_then_fails_on_tampering():
     call_command("generate_completions", count=500, seed=2, quiet=True)
+    for n in range(3):  # three final-quiz submits left their records pending
+        record = new_record(
+            source_key=f"enrolment:{n}",
+            source="online",
+            completed_on=datetime.date(2026, 11, 27),
+            course_id=1,
+            course_title="講座",
+            curriculum_version="1.0",
+            dimensions=CompletionDimensions(prefecture="13", sector="resident", audience="general", delivery="online"),
+        )
+        record.save(force_insert=True)
+        PendingCompletion.objects.create(record=record)
     out = io.StringIO()
     call_command("verify_stats", stdout=out)
+    assert "集計待ちの修了記録 3 件を集計値に加えました" in out.getvalue()
     assert "一致しました" in out.getvalue()
     AggregateCount.objects.filter(cuboid=0, grain="m").update(count=0)
     err = io.StringIO()

@@ -4,12 +4,21 @@ from analytics import integrity
 
 
 class Command(BaseCommand):
-    help = "集計値を修了記録から計算し直して照合します。違いがあれば一覧を表示して終了コード1で終わります。"
+    help = (
+        "集計待ちの修了記録を集計値に加えてから、集計値を修了記録から計算し直して照合します。"
+        "違いがあれば一覧を表示して終了コード1で終わります。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--limit", type=int, default=1000, help="表示する違いの上限")
 
     def handle(self, *args, limit, **options):
+        folded = integrity.fold_pending()
+        if folded:
+            self.stdout.write(
+                f"集計待ちの修了記録 {folded} 件を集計値に加えました。"
+                f" Added {folded} pending completion(s) to the aggregates."
+            )
         found = integrity.differences(limit=limit)
         if found:
             for difference in found:
