@@ -100,6 +100,13 @@ def fold_pending() -> int:
     return folded
 
 
+def describe_fold(folded: int) -> str:
+    """What the commands print after `fold_pending` (Japanese, then English)."""
+    return (
+        f"集計待ちの修了記録 {folded} 件を集計値に加えました。 Added {folded} pending completion(s) to the aggregates."
+    )
+
+
 def _add_to_aggregates(where: str, cursor=None) -> None:
     """Add the records WHERE `where` (SQL over the records' columns) to the aggregates."""
     if cursor is None:

@@ -55,9 +55,9 @@ def test_bad_counts_are_refused(count):
         call_command("generate_completions", count=count, quiet=True)
 
 
-def test_verify_stats_passes_then_fails_on_tampering():
-    call_command("generate_completions", count=500, seed=2, quiet=True)
-    for n in range(3):  # three final-quiz submits left their records pending
+def leave_pending(count: int) -> None:
+    """Completion records left pending for the statistics, as final-quiz submits leave them."""
+    for n in range(count):
         record = new_record(
             source_key=f"enrolment:{n}",
             source="online",
@@ -69,6 +69,23 @@ def test_verify_stats_passes_then_fails_on_tampering():
         )
         record.save(force_insert=True)
         PendingCompletion.objects.create(record=record)
+
+
+def test_fold_stats_adds_the_pending_records_once():
+    leave_pending(2)
+    out = io.StringIO()
+    call_command("fold_stats", stdout=out)
+    assert "集計待ちの修了記録 2 件を集計値に加えました" in out.getvalue()
+    assert not PendingCompletion.objects.exists()
+    call_command("fold_stats", stdout=out)  # cron's next minute: nothing to add
+    assert "集計待ちの修了記録 0 件" in out.getvalue()
+    assert AggregateCount.objects.get(cuboid=0, grain="y").count == 2
+    assert integrity.differences() == []
+
+
+def test_verify_stats_passes_then_fails_on_tampering():
+    call_command("generate_completions", count=500, seed=2, quiet=True)
+    leave_pending(3)
     out = io.StringIO()
     call_command("verify_stats", stdout=out)
     assert "集計待ちの修了記録 3 件を集計値に加えました" in out.getvalue()

@@ -15,10 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, limit, **options):
         folded = integrity.fold_pending()
         if folded:
-            self.stdout.write(
-                f"集計待ちの修了記録 {folded} 件を集計値に加えました。"
-                f" Added {folded} pending completion(s) to the aggregates."
-            )
+            self.stdout.write(integrity.describe_fold(folded))
         found = integrity.differences(limit=limit)
         if found:
             for difference in found:
