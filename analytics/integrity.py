@@ -66,7 +66,8 @@ def add_records_to_aggregates(first_id: int, last_id: int, source_key_prefix: st
     source_key starts with the prefix (so a real completion committed meanwhile, which has
     already counted itself, is not counted again)."""
     prefix = source_key_prefix.replace("'", "")
-    _add_to_aggregates(f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'")
+    with connection.cursor() as cursor:
+        _add_to_aggregates(f"id BETWEEN {int(first_id)} AND {int(last_id)} AND source_key LIKE '{prefix}%'", cursor)
 
 
 PENDING = "analytics_pendingcompletion"
@@ -110,10 +111,7 @@ def _fold_statement() -> str:
         for i, d in enumerate(cube.DIMENSIONS)
     )
     keys = ", ".join(cube.AGG_COLUMNS[:8])
-    periods = (
-        f"('y', {fiscal_year_start_sql('r.completed_on')}), "
-        "('m', CAST(date_trunc('month', r.completed_on) AS date)), ('d', r.completed_on)"
-    )
+    periods = ", ".join(f"('{grain}', {_period_sql(grain)})" for grain in ("y", "m", "d"))
     rows = (
         f"SELECT o.c::smallint AS cuboid, t.grain, t.period, {values}, r.count AS n, "  # noqa: S608 — constant names
         f"CASE WHEN r.is_synthetic THEN r.count ELSE 0 END AS syn "
@@ -142,11 +140,8 @@ def describe_fold(folded: int) -> str:
     )
 
 
-def _add_to_aggregates(where: str, cursor=None) -> None:
+def _add_to_aggregates(where: str, cursor) -> None:
     """Add the records WHERE `where` (SQL over the records' columns) to the aggregates."""
-    if cursor is None:
-        with connection.cursor() as cursor:
-            return _add_to_aggregates(where, cursor)
     if connection.vendor == "postgresql":
         # Enough memory to hash all the grouping sets in one pass instead of 32 sorts.
         cursor.execute("SET LOCAL work_mem = '1GB'")
@@ -161,10 +156,9 @@ def _add_to_aggregates(where: str, cursor=None) -> None:
         # deadlocking with it.
         cursor.execute(cube.add_rows_sql(f"SELECT * FROM bulk_rows {cube.ROWS_IN_LOCK_ORDER}"))  # noqa: S608 — constant names
         cursor.execute("DROP TABLE bulk_rows")
-        return None
+        return
     for cuboid, grain in grains():
         cursor.execute(cube.add_rows_sql(computed_select(cuboid, grain, where)))
-    return None
 
 
 def _grouping_sets_select(grain: str, where: str = "1=1") -> str:

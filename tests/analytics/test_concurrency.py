@@ -14,6 +14,22 @@ THREADS = 20
 PER_THREAD = 10
 
 
+def completion_values(n: int, month: int, title: str) -> dict:
+    """The values of a test's n-th completion (record_completion / new_record, without the key):
+    three days of one month of 2026, two prefectures and two age bands in turn."""
+    return {
+        "source": CompletionSource.ONLINE,
+        "completed_on": datetime.date(2026, month, 1 + n % 3),
+        "course_id": 1,
+        "course_title": title,
+        "curriculum_version": "1.0",
+        "dimensions": CompletionDimensions(
+            prefecture=["13", "27"][n % 2], sector="resident", audience="general", delivery="online",
+            age_band=["30s", "40s"][n % 2],
+        ),
+    }  # fmt: skip
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI runs it)")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_completions_are_counted_exactly():
@@ -58,17 +74,7 @@ def test_bulk_loads_and_live_completions_at_the_same_time_neither_deadlock_nor_m
     loads, per_load, live_threads, per_thread = 6, 30, 3, 20
 
     def values(n: int) -> dict:
-        return {
-            "source": CompletionSource.ONLINE,
-            "completed_on": datetime.date(2026, 6, 1 + n % 3),
-            "course_id": 1,
-            "course_title": "一括",
-            "curriculum_version": "1.0",
-            "dimensions": CompletionDimensions(
-                prefecture=["13", "27"][n % 2], sector="resident", audience="general", delivery="online",
-                age_band=["30s", "40s"][n % 2],
-            ),
-        }  # fmt: skip
+        return completion_values(n, month=6, title="一括")
 
     def work(n):
         for i in range(per_thread if n < live_threads else loads):
@@ -100,16 +106,7 @@ def test_pending_completions_folded_by_readers_at_the_same_time_count_once():
     exact = stats.Scope(exact=True, prefectures=None)
 
     def values(n: int) -> dict:
-        return {
-            "source": CompletionSource.ONLINE,
-            "completed_on": datetime.date(2026, 7, 1 + n % 3),
-            "course_id": 1,
-            "course_title": "待ち",
-            "curriculum_version": "1.0",
-            "dimensions": CompletionDimensions(
-                prefecture=["13", "27"][n % 2], sector="resident", audience="general", delivery="online",
-            ),
-        }  # fmt: skip
+        return completion_values(n, month=7, title="待ち")
 
     def work(n):
         for i in range(per_writer):
