@@ -80,16 +80,16 @@ def main() -> None:
     integrity.fold_pending()  # whatever an earlier run left
     results, exact = [], True
     print(f"{'records':>8}{'one batch ms':>15}{'one by one ms':>15}{'ratio':>8}")
-    for size in [int(value) for value in args.sizes.split(",")]:
+    for step, size in enumerate(int(value) for value in args.sizes.split(",")):
         with transaction.atomic():
-            pending = records(size, f"fold{size}")
+            pending = records(size, f"fold{step}")
             PendingCompletion.objects.bulk_create([PendingCompletion(record=record) for record in pending])
         before = total()
         started = time.perf_counter()
         folded = integrity.fold_pending()
         batch_ms = (time.perf_counter() - started) * 1000
         exact = exact and folded == size and total() - before == size
-        one_by_one = records(size, f"each{size}")
+        one_by_one = records(size, f"each{step}")
         before = total()
         started = time.perf_counter()
         for record in one_by_one:
