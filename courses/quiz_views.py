@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from core.enums import Audience
 from courses import services as course_services
 from courses.models import Enrolment
 from quizzes import services
@@ -99,6 +100,7 @@ def quiz(request, page):
         "attempt": attempt,
         "rows": rows,
         "one_per_page": quiz.layout == Layout.ONE_PER_PAGE,
+        "kids": page.audience == Audience.CHILDREN,  # feedback in the children's words
     }
     if quiz.layout == Layout.ONE_PER_PAGE:
         index = request.GET.get("q", "1")
@@ -188,6 +190,7 @@ def result(request, page, attempt_id):
                 and not services.has_answered(page.survey, request.user, SurveyPhase.POST)
             ),
             "audience": page.audience,
+            "kids": page.audience == Audience.CHILDREN,
             "hide_footer_help": True,
         },
     )

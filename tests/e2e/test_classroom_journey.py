@@ -121,7 +121,7 @@ def test_a_teacher_runs_a_class_three_pupils_join_and_complete_and_the_class_is_
         while True:
             answer_right(tab)
             tab.get_by_role("button", name="こたえを たしかめる").click()
-            expect(tab.locator(".feedback")).to_contain_text("正解です")
+            expect(tab.locator(".feedback")).to_contain_text("せいかい！")
             following = tab.get_by_role("button", name="つぎの もんだい")
             if following.count():
                 following.click()

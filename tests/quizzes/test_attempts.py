@@ -65,6 +65,30 @@ def test_a_failed_attempt_shows_feedback_and_explanations_and_offers_a_new_draw(
     assert second.pk != attempt.pk and second.number == 2
 
 
+def test_the_childrens_course_speaks_to_children_in_its_result_and_feedback(client, ready):
+    ready.audience = "children"
+    ready.save_revision().publish()
+    attempt = begin(client, ready)
+
+    response = client.post(f"{ready.url}quiz/", {**answers_for(attempt, right=False), "action": "submit"})
+    page = client.get(response["Location"]).content.decode()
+
+    assert (
+        "<h1>テストの けっか</h1>" in page
+        and "0.0 てん（100てん まんてん）" in page
+        and "あと少し！" in page
+        and "もう一回 やってみる" in page
+    )
+    questions = len(attempt.layout)
+    assert page.count("ちがう答えでした") == questions and page.count("せつめい</strong>") == questions
+    assert "合格点" not in page and "解説</strong>" not in page and "フィードバックを読んで" not in page
+    assert "相談窓口" in page
+    second = begin(client, ready)
+    response = client.post(f"{ready.url}quiz/", {**answers_for(second), "action": "submit"})
+    page = client.get(response["Location"]).content.decode()
+    assert "よくできました！" in page and page.count("✓ せいかい！") == len(second.layout)
+
+
 def test_the_page_source_holds_no_correct_answers(client, ready):
     attempt = begin(client, ready)
 
