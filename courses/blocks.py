@@ -198,6 +198,21 @@ class ActivitySlotBlock(blocks.StructBlock):
                     )
                 }
             )
+        reference = (value.get("reference") or "").strip()
+        if value.get("kind") == "quiz" and reference != "final":
+            from quizzes.models import Quiz
+
+            if not Quiz.objects.filter(key=reference).exists():
+                raise StructBlockValidationError(
+                    block_errors={
+                        "reference": ValidationError(
+                            _(
+                                "この識別子の確認テストはありません。講座の確認テストなら「final」、"
+                                "ほかは管理画面の「確認テスト」にある識別子を入れてください。"
+                            )
+                        )
+                    }
+                )
         return value
 
 

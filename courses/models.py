@@ -146,6 +146,18 @@ class CoursePage(RoutablePageMixin, Page):
 
         return quiz_views.result(request, self, attempt_id)
 
+    @path("check/<slug:key>/", name="lesson_quiz")
+    def lesson_quiz_view(self, request, key):
+        from courses import quiz_views
+
+        return quiz_views.quiz(request, self, key)
+
+    @path("check/<slug:key>/result/<int:attempt_id>/", name="lesson_quiz_result")
+    def lesson_quiz_result_view(self, request, key, attempt_id):
+        from courses import quiz_views
+
+        return quiz_views.result(request, self, attempt_id, key)
+
     @path("survey/<str:phase>/", name="survey")
     def survey_view(self, request, phase):
         from courses import quiz_views

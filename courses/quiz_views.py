@@ -1,9 +1,17 @@
-"""The final quiz and the survey of a course: enrolment is checked here (courses), the rules of
-the quiz are enforced by quizzes.services."""
+"""The quizzes and the survey of a course: enrolment is checked here (courses), the rules of the
+quiz are enforced by quizzes.services.
+
+A course has its final quiz at `quiz/` (passing it may complete the course), and any number of
+lesson quizzes at `check/<key>/`: a quiz an editor placed in one of the course's live lessons with
+the quiz slot block. A lesson quiz is practice: it can be taken at any point of the course, and
+passing it completes nothing."""
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -11,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from core.enums import Audience
 from courses import services as course_services
-from courses.models import Enrolment
+from courses.models import Enrolment, LessonPage
 from quizzes import services
 from quizzes.enums import FeedbackTiming, Layout, QuestionKind, SurveyPhase
-from quizzes.models import Attempt, Question
+from quizzes.models import Attempt, Question, Quiz
 
 
 def _refuse(request, page, message, status=403):
@@ -27,9 +35,80 @@ def _enrolment(request, page):
     return Enrolment.objects.filter(user=request.user, course=page).first()
 
 
-def _login_redirect(request, page):
+def _login_redirect(request, page, next_url=None):
     messages.info(request, _("確認テストを受けるにはログインが必要です。ここまでの進み具合は引き継がれます。"))
-    return redirect(f"{reverse('account_login')}?{urlencode({'next': page.url + 'quiz/'})}")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url or page.url + 'quiz/'})}")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a quiz is taken: the course's final quiz, or a quiz placed in one of its lessons."""
+
+    quiz: Quiz
+    url: str  # the quiz's page; its results are at url + "result/<id>/"
+    lesson: LessonPage | None = None  # the lesson it was placed in (None: the final quiz)
+
+    @property
+    def is_final(self) -> bool:
+        return self.lesson is None
+
+
+def final_placement(page) -> Placement:
+    if page.final_quiz_id is None:
+        raise Http404
+    return Placement(page.final_quiz, page.url + "quiz/")
+
+
+def lesson_placement(page, key: str) -> Placement:
+    """The quiz `key` as placed in a live lesson of this course (the first such lesson), or 404."""
+    for lesson in LessonPage.objects.live().descendant_of(page).order_by("path"):
+        if key in placed_quiz_keys(lesson):
+            quiz = Quiz.objects.filter(key=key).first()
+            if quiz is None:
+                break
+            return Placement(quiz, f"{page.url}check/{key}/", lesson)
+    raise Http404
+
+
+def placed_quiz_keys(lesson) -> list[str]:
+    """The quiz keys of the lesson's quiz slots, in the order they appear."""
+    return [
+        (block.value.get("reference") or "").strip()
+        for block in lesson.body
+        if block.block_type == "activity" and block.value.get("kind") == "quiz"
+    ]
+
+
+def render_quiz_slot(value: dict, context: dict) -> str:
+    """The quiz slot of a lesson (`courses.blocks.ActivitySlotBlock`, kind "quiz"): the quiz's
+    title and a link to take it. The same for everyone (lesson pages are cached as shared shells);
+    who may take it is checked when it is opened. A reference to the course's final quiz, or
+    "final", links to the final quiz. Nothing in classroom mode (pupils take the class's quiz at
+    the end) nor for a reference to no quiz (editors see a note in preview)."""
+    if context.get("pupil") is not None:
+        return ""
+    key = (value.get("reference") or "").strip()
+    lesson = context.get("page") or context.get("self")
+    request = context.get("request")
+    preview = request is not None and getattr(request, "is_preview", False)
+    outline = course_services.course_of(lesson) if isinstance(lesson, LessonPage) and lesson.pk else None
+    if outline is not None:
+        course_url, final_quiz_id = outline.url, outline.final_quiz_id
+    else:  # a preview of a lesson not yet live, or a draft course
+        parent = lesson.get_parent().specific if isinstance(lesson, LessonPage) and lesson.pk else None
+        course_url = getattr(parent, "url", None) or ""
+        final_quiz_id = getattr(parent, "final_quiz_id", None)
+    found = None
+    if key == "final" and final_quiz_id is not None:
+        found = Quiz.objects.filter(pk=final_quiz_id).first()
+    elif key:
+        found = Quiz.objects.filter(key=key).first()
+    if found is None or not course_url:
+        return render_to_string("quizzes/lesson_slot_missing.html", {"key": key}) if preview else ""
+    url = course_url + ("quiz/" if found.pk == final_quiz_id else f"check/{found.key}/")
+    return render_to_string(
+        "quizzes/lesson_slot.html", {"quiz": found, "url": url, "is_final": found.pk == final_quiz_id}
+    )
 
 
 def _questions_for(attempt: Attempt):
@@ -57,27 +136,28 @@ def _questions_for(attempt: Attempt):
     return rows
 
 
-def quiz(request, page):
-    """Start or resume the final quiz, save answers, check one (feedback after each), submit."""
-    if page.final_quiz_id is None:
-        raise Http404
+def quiz(request, page, key: str | None = None):
+    """Start or resume a quiz of the course (its final quiz, or the lesson quiz `key`), save
+    answers, check one (feedback after each), submit."""
+    if key is not None and page.final_quiz_id is not None and key == page.final_quiz.key:
+        return redirect(page.url + "quiz/")  # the final quiz placed in a lesson is taken as the final quiz
+    placement = final_placement(page) if key is None else lesson_placement(page, key)
     if not request.user.is_authenticated:
-        return _login_redirect(request, page)
+        return _login_redirect(request, page, placement.url)
     if _enrolment(request, page) is None:
         return _refuse(
             request, page, _("この講座をまだ始めていません。講座のページで「受講を始める」を押してから受けてください。")
         )
-    quiz = page.final_quiz
+    quiz = placement.quiz
     if request.method == "POST" and request.POST.get("action") != "start":
         # Answering or submitting an attempt that exists: it could only be started by the rules.
-        return _quiz_post(request, page, quiz)
+        return _quiz_post(request, page, placement)
     attempt = services.open_attempt(quiz, request.user)
     if attempt is None:
-        state = course_services.learner_state(request, page)
-        if not state.all_required_done:
+        if placement.is_final and not course_services.learner_state(request, page).all_required_done:
             return _refuse(request, page, _("確認テストは、必須のレッスンをすべて終えてから受けられます。"))
         if request.method == "POST":
-            return _quiz_post(request, page, quiz)
+            return _quiz_post(request, page, placement)
         last = (
             Attempt.objects.filter(quiz=quiz, user=request.user, submitted_at__isnull=False).order_by("-number").first()
         )
@@ -87,6 +167,7 @@ def quiz(request, page):
             {
                 "page": page,
                 "quiz": quiz,
+                "placement": placement,
                 "last": last,
                 "passed": services.has_passed(quiz.pk, request.user),
                 "used": services.attempts_used(quiz, request.user),
@@ -97,6 +178,7 @@ def quiz(request, page):
     context = {
         "page": page,
         "quiz": quiz,
+        "placement": placement,
         "attempt": attempt,
         "rows": rows,
         "one_per_page": quiz.layout == Layout.ONE_PER_PAGE,
@@ -117,34 +199,35 @@ def quiz(request, page):
     return TemplateResponse(request, "quizzes/quiz.html", context)
 
 
-def _quiz_post(request, page, quiz):
+def _quiz_post(request, page, placement: Placement):
+    quiz, url = placement.quiz, placement.url
     action = request.POST.get("action")
     try:
         if action == "start":
             services.start_attempt(quiz, request.user)
-            return redirect(page.url + "quiz/")
+            return redirect(url)
         attempt = Attempt.objects.filter(pk=request.POST.get("attempt") or 0, quiz=quiz, user=request.user).first()
         if attempt is None:
             return _refuse(
                 request, page, _("この受験は見つかりません。講座のページからやり直してください。"), status=400
             )
         if attempt.submitted_at is not None and action == "submit":
-            return redirect(page.url + f"quiz/result/{attempt.pk}/")  # a second submit: same result
+            return redirect(f"{url}result/{attempt.pk}/")  # a second submit: same result
         if action == "submit" and services.overdue(attempt):  # graded on what was saved in time
             services.submit(attempt)
-            return redirect(page.url + f"quiz/result/{attempt.pk}/")
+            return redirect(f"{url}result/{attempt.pk}/")
         answers = services.parse_answers(attempt, request.POST)
         index = request.POST.get("index", "1")
         index = int(index) if index.isdigit() else 1
         if action == "submit":
             services.submit(attempt, answers)
-            return redirect(page.url + f"quiz/result/{attempt.pk}/")
+            return redirect(f"{url}result/{attempt.pk}/")
         if action == "check":
             if len(answers) != 1:
                 raise services.QuizError(_("答えを選んでから「答えを確認する」を押してください。"), correctable=True)
             ((question_id, chosen),) = answers.items()
             services.check_question(attempt, question_id, chosen)
-            return redirect(page.url + f"quiz/?q={index}")
+            return redirect(f"{url}?q={index}")
         services.save_answers(attempt, answers)
         if action == "next":
             index += 1
@@ -152,23 +235,24 @@ def _quiz_post(request, page, quiz):
             index -= 1
         else:
             messages.success(request, _("解答を一時保存しました。あとで続きから受けられます。"))
-        return redirect(page.url + f"quiz/?q={max(index, 1)}")
+        return redirect(f"{url}?q={max(index, 1)}")
     except services.QuizError as error:
         if error.correctable:  # back to the same question, nothing saved, the message on top
             messages.error(request, error.message)
             index = request.POST.get("index", "1")
-            return redirect(page.url + f"quiz/?q={index if index.isdigit() else 1}")
+            return redirect(f"{url}?q={index if index.isdigit() else 1}")
         return _refuse(request, page, error.message, status=error.status)
 
 
-def result(request, page, attempt_id):
+def result(request, page, attempt_id, key: str | None = None):
+    placement = final_placement(page) if key is None else lesson_placement(page, key)
     if not request.user.is_authenticated:
-        return _login_redirect(request, page)
-    attempt = Attempt.objects.filter(pk=attempt_id, user=request.user, quiz_id=page.final_quiz_id).first()
+        return _login_redirect(request, page, placement.url)
+    attempt = Attempt.objects.filter(pk=attempt_id, user=request.user, quiz=placement.quiz).first()
     if attempt is None or attempt.submitted_at is None:
         raise Http404
     quiz = attempt.quiz
-    enrolment = _enrolment(request, page)
+    enrolment = _enrolment(request, page) if placement.is_final else None
     can_retry = not attempt.passed and (
         quiz.max_attempts is None or services.attempts_used(quiz, request.user) < quiz.max_attempts
     )
@@ -178,6 +262,7 @@ def result(request, page, attempt_id):
         {
             "page": page,
             "quiz": quiz,
+            "placement": placement,
             "attempt": attempt,
             "items": services.review(attempt) if quiz.feedback_timing != FeedbackTiming.NEVER else [],
             "can_retry": can_retry,
