@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -63,6 +64,20 @@ def link_in(body: str) -> str:
     match = re.search(r"https?://\S+", body)
     assert match, body
     return match.group(0)
+
+
+@pytest.fixture(autouse=True)
+def no_player_unless_asked(request, settings):
+    """The H5P player's origin defaults to http://localhost:8000, where a developer's own
+    `make run` may be serving: its pages in the lessons' player frames would then fail these
+    tests. Unless a test serves the player (`player_on_the_other_host`), the frames point at a
+    port nobody listens on, as on a machine where nothing runs on 8000."""
+    if "player_on_the_other_host" in request.fixturenames:
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.H5P_PLAYER_ORIGIN = f"http://localhost:{port}"
 
 
 @pytest.fixture
