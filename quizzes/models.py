@@ -171,8 +171,21 @@ class Quiz(ClusterableModel):
         return self.title
 
     def clean(self):
-        if self.selection == SelectionMode.RANDOM and not self.pool_tag:
+        if self.selection != SelectionMode.RANDOM:
+            return
+        if not self.pool_tag:
             raise ValidationError({"pool_tag": _("無作為出題には、問題バンクのタグが必要です。")})
+        available = Question.objects.filter(tags__name=self.pool_tag).distinct().count()
+        if available < (self.draw_count or 0):
+            raise ValidationError(
+                {
+                    "draw_count": _(
+                        "タグ「%(tag)s」の問題は問題バンクに%(available)d問しかありません。"
+                        "出題数を%(available)d以下にするか、問題を追加してください。"
+                    )
+                    % {"tag": self.pool_tag, "available": available}
+                }
+            )
 
 
 class QuizQuestion(Orderable):

@@ -121,3 +121,16 @@ def test_the_block_refuses_a_reference_to_no_quiz(quiz_course):
         block.clean(block.to_python({"kind": "quiz", "reference": "no-such-quiz"}))
     assert "この識別子の確認テストはありません" in str(refused.value.block_errors["reference"])
     assert block.clean(block.to_python({"kind": "quiz", "reference": "final"}))["reference"] == "final"
+
+
+def test_a_random_quiz_needs_as_many_questions_in_its_pool_as_it_draws(bank):
+    quiz = make_quiz(key="short-pool", pool_tag="general", draw_count=len(bank) + 1)
+    with pytest.raises(ValidationError) as refused:
+        quiz.full_clean()
+    assert f"問題バンクに{len(bank)}問しかありません" in str(refused.value.message_dict["draw_count"])
+    quiz.draw_count = len(bank)
+    quiz.full_clean()
+    quiz.pool_tag = "no-such-tag"
+    with pytest.raises(ValidationError) as refused:
+        quiz.full_clean()
+    assert "0問しかありません" in str(refused.value.message_dict["draw_count"])
