@@ -70,6 +70,22 @@ def lesson_placement(page, key: str) -> Placement:
     raise Http404
 
 
+def _lesson_refused(request, page, placement: Placement):
+    """A refusal when the quiz's lesson has a view restriction this request does not pass (a
+    password, a group, signed-in users only): its quiz is for those who may read the lesson."""
+    if placement.lesson is None:
+        return None
+    for restriction in placement.lesson.get_view_restrictions():
+        if not restriction.accept_request(request):
+            return _refuse(
+                request,
+                page,
+                _("この問題は、レッスン「%(title)s」を見られる人だけが受けられます。")
+                % {"title": placement.lesson.title},
+            )
+    return None
+
+
 def placed_quiz_keys(lesson) -> list[str]:
     """The quiz keys of the lesson's quiz slots, in the order they appear."""
     return [
@@ -144,6 +160,8 @@ def quiz(request, page, key: str | None = None):
     placement = final_placement(page) if key is None else lesson_placement(page, key)
     if not request.user.is_authenticated:
         return _login_redirect(request, page, placement.url)
+    if refused := _lesson_refused(request, page, placement):
+        return refused
     if _enrolment(request, page) is None:
         return _refuse(
             request, page, _("この講座をまだ始めていません。講座のページで「受講を始める」を押してから受けてください。")
@@ -248,6 +266,8 @@ def result(request, page, attempt_id, key: str | None = None):
     placement = final_placement(page) if key is None else lesson_placement(page, key)
     if not request.user.is_authenticated:
         return _login_redirect(request, page, placement.url)
+    if refused := _lesson_refused(request, page, placement):
+        return refused
     attempt = Attempt.objects.filter(pk=attempt_id, user=request.user, quiz=placement.quiz).first()
     if attempt is None or attempt.submitted_at is None:
         raise Http404

@@ -134,3 +134,18 @@ def test_a_random_quiz_needs_as_many_questions_in_its_pool_as_it_draws(bank):
     with pytest.raises(ValidationError) as refused:
         quiz.full_clean()
     assert "0問しかありません" in str(refused.value.message_dict["draw_count"])
+
+
+def test_a_quiz_in_a_restricted_lesson_is_only_for_those_who_may_read_it(client, learner, practice):
+    from wagtail.models import PageViewRestriction
+
+    course, lessons, quiz = practice
+    PageViewRestriction.objects.create(page=lessons[0], restriction_type=PageViewRestriction.PASSWORD, password="x")
+    client.force_login(learner)
+    start(client, course)
+
+    refused = client.post(f"{course.url}check/{quiz.key}/", {"action": "start"})
+
+    assert refused.status_code == 403
+    assert f"レッスン「{lessons[0].title}」を見られる人だけが受けられます" in refused.content.decode()
+    assert not Attempt.objects.exists()
