@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from courses.slots import register_slot_renderer
+from courses.slots import register_slot_renderer, slot_values
 from h5p import integration
 from h5p.blocks import render_activity
 
@@ -42,12 +42,11 @@ def lesson_activities(lesson_id: int) -> tuple[int, tuple[dict, ...]] | None:
         else:
             slots = tuple(
                 {
-                    "reference": (block.value.get("reference") or "").strip(),
-                    "required": bool(block.value.get("required")),
-                    "pass_percent": block.value.get("pass_percent") or None,
+                    "reference": (value.get("reference") or "").strip(),
+                    "required": bool(value.get("required")),
+                    "pass_percent": value.get("pass_percent") or None,
                 }
-                for block in lesson.body
-                if block.block_type == "activity" and block.value.get("kind") == "h5p"
+                for value in slot_values(lesson, "h5p")
             )
             found = (outline.id, slots)
         cache.set(key, found, 60 * 60 * 24)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.enums import Audience
 from courses import services as course_services
 from courses.models import Enrolment, LessonPage
+from courses.slots import slot_values
 from quizzes import services
 from quizzes.enums import FeedbackTiming, Layout, QuestionKind, SurveyPhase
 from quizzes.models import Attempt, Question, Quiz
@@ -88,11 +89,7 @@ def _lesson_refused(request, page, placement: Placement):
 
 def placed_quiz_keys(lesson) -> list[str]:
     """The quiz keys of the lesson's quiz slots, in the order they appear."""
-    return [
-        (block.value.get("reference") or "").strip()
-        for block in lesson.body
-        if block.block_type == "activity" and block.value.get("kind") == "quiz"
-    ]
+    return [(value.get("reference") or "").strip() for value in slot_values(lesson, "quiz")]
 
 
 def render_quiz_slot(value: dict, context: dict) -> str:

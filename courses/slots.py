@@ -13,3 +13,8 @@ def register_slot_renderer(kind: str, renderer: Renderer) -> None:
 
 def renderer_for(kind: str) -> Renderer | None:
     return _RENDERERS.get(kind)
+
+
+def slot_values(lesson, kind: str) -> list[dict]:
+    """The values of the lesson's activity slots of one kind ("quiz", "h5p"), in page order."""
+    return [block.value for block in lesson.body if block.block_type == "activity" and block.value.get("kind") == kind]

@@ -170,12 +170,16 @@ class Quiz(ClusterableModel):
     def __str__(self):
         return self.title
 
+    def pool(self):
+        """The questions a random draw chooses from: those tagged with the pool tag."""
+        return Question.objects.filter(tags__name=self.pool_tag).distinct()
+
     def clean(self):
         if self.selection != SelectionMode.RANDOM:
             return
         if not self.pool_tag:
             raise ValidationError({"pool_tag": _("無作為出題には、問題バンクのタグが必要です。")})
-        available = Question.objects.filter(tags__name=self.pool_tag).distinct().count()
+        available = self.pool().count()
         if available < (self.draw_count or 0):
             raise ValidationError(
                 {

@@ -52,7 +52,7 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     if quiz.selection == SelectionMode.FIXED:
         questions = [item.question for item in quiz.fixed_questions.select_related("question").order_by("sort_order")]
     else:
-        pool = list(Question.objects.filter(tags__name=quiz.pool_tag).order_by("pk").distinct())
+        pool = list(quiz.pool().order_by("pk"))
         questions = rng.sample(pool, min(quiz.draw_count, len(pool)))
         if not quiz.shuffle:
             questions.sort(key=lambda q: q.pk)

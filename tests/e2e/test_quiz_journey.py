@@ -33,6 +33,16 @@ def answer(page, right: bool):
             fieldset.locator(f"#q{question.pk}-{choice.pk}").check()
 
 
+def fail_and_read_the_feedback(page, questions: int) -> None:
+    """Answer every question wrong, submit, and find the verdict, each question's feedback and
+    where to get help on the result page."""
+    answer(page, right=False)
+    page.get_by_role("button", name="提出する").click()
+    expect(page.locator(".quiz-verdict")).to_contain_text("合格点に届きませんでした")
+    expect(page.locator(".review")).to_have_count(questions)
+    expect(page.locator(".help-resources")).to_contain_text("相談窓口")
+
+
 def national_analyst() -> str:
     """A national analyst with two-factor sign-in; returns their TOTP secret."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -59,13 +69,8 @@ def test_a_learner_fails_the_adult_quiz_reads_the_feedback_retries_and_completes
 
     expect(page.locator("fieldset.question")).to_have_count(8)
     assert "is_correct" not in page.content()
-    answer(page, right=False)
-    page.get_by_role("button", name="提出する").click()
-
-    expect(page.locator(".quiz-verdict")).to_contain_text("合格点に届きませんでした")
-    expect(page.locator(".review")).to_have_count(8)
+    fail_and_read_the_feedback(page, 8)
     expect(page.locator(".feedback__explanation").first).to_contain_text("解説")
-    expect(page.locator(".help-resources")).to_contain_text("相談窓口")
     page.get_by_role("button", name=re.compile("もう一度受ける")).click()
 
     answer(page, right=True)
