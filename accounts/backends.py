@@ -7,16 +7,12 @@ any permission is computed on it, and is dropped whenever the user, their groups
 permissions change (accounts/signals.py), so what Django checks is always current.
 """
 
-from contextvars import ContextVar
-
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
 TIMEOUT = 60 * 60
-# A user already read from the cache earlier in this request (with other keys, in one round trip).
-_prefetched: ContextVar[dict | None] = ContextVar("prefetched_users", default=None)
 
 
 def user_cache_key(user_id) -> str:
@@ -27,27 +23,13 @@ def forget_user(user_id) -> None:
     cache.delete(user_cache_key(user_id))
 
 
-def prefetch(user_id, user) -> object:
-    """Offer a user read from the cache for this request; returns a token for `end_prefetch`."""
-    return _prefetched.set({str(user_id): user})
-
-
-def end_prefetch(token) -> None:
-    _prefetched.reset(token)
-
-
 class CachedUserMixin:
     def get_user(self, user_id):
         key = user_cache_key(user_id)
-        offered = _prefetched.get()
-        user = offered.get(str(user_id)) if offered else None
+        user = cache.get(key)
         if user is None:
-            user = cache.get(key)
-        if user is None:
-            model = get_user_model()
-            try:
-                user = model._default_manager.get(pk=user_id)
-            except model.DoesNotExist:
+            user = get_user_model().objects.filter(pk=user_id).first()
+            if user is None:
                 return None
             cache.set(key, user, TIMEOUT)
         return user if self.user_can_authenticate(user) else None

@@ -55,3 +55,29 @@ class AdminTwoFactorMiddleware:
             if not any(record.get("method") == "mfa" for record in records):
                 return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': path})}")
         return self.get_response(request)
+
+
+class EditorCookieMiddleware:
+    """Keeps the editor cookie (courses.caching.EDITOR_COOKIE) in step with the session's
+    `can_edit` flag (set at login, accounts/signals.py). Lesson pages are shared by every reader
+    and read no session; with this cookie an editor gets their own copy with Wagtail's user bar,
+    and a proxy passes them by its cache (docs/deployment.md). The cookie grants nothing: the user
+    bar checks the editor's permissions itself. Only responses that used the session anyway
+    touch it, so shared pages stay cookie-free."""
+
+    COOKIE = "tsunagari_editor"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or not session.accessed:
+            return response
+        editor = bool(session.get("can_edit"))
+        if editor and not request.COOKIES.get(self.COOKIE):
+            response.set_cookie(self.COOKIE, "1", httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+        elif not editor and request.COOKIES.get(self.COOKIE):
+            response.delete_cookie(self.COOKIE, samesite="Lax")
+        return response

@@ -67,8 +67,9 @@ class Grain(models.TextChoices):
 class PendingCompletion(models.Model):
     """A completion record that the aggregates do not count yet.
 
-    The final quiz's submit (courses/quiz_fastpath.py) writes one of these, in its own statement,
-    instead of adding to 80 aggregate cells that every other learner's completion also locks.
+    An online learner's completion (courses.services.complete_course, through
+    `analytics.services.record_completion(pending=True)`) writes one of these instead of adding
+    to 80 aggregate cells that every other learner's completion also locks.
     Every reader of the aggregates first adds all pending records to them in one batch and deletes
     these rows in the same transaction (`analytics.integrity.fold_pending`), so what a reader sees
     is still exact.

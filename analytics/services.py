@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from analytics import cube
-from analytics.models import CompletionRecord, CompletionSource
+from analytics.models import CompletionRecord, CompletionSource, PendingCompletion
 from core import dates
 
 
@@ -23,11 +23,14 @@ class CompletionDimensions:
     organisation: str = ""
 
 
-def record_completion(**values) -> tuple[CompletionRecord, bool]:
+def record_completion(*, pending: bool = False, **values) -> tuple[CompletionRecord, bool]:
     """Write one completion record (the values `new_record` takes); the same `source_key` twice
     returns the first and False.
 
     Call it inside the caller's transaction so that the completion and its record commit together.
+    `pending`: leave the pre-aggregated counts to the next reader or `fold_stats` (a
+    `PendingCompletion` row instead of 80 aggregate cells that every other completion locks too):
+    what online learners' completions use, so that a class finishing at once does not queue.
     """
     record = new_record(**values)
     if record.count < 1 and not (record.source == CompletionSource.REPORT_CORRECTION and record.count != 0):
@@ -35,8 +38,10 @@ def record_completion(**values) -> tuple[CompletionRecord, bool]:
     try:
         with transaction.atomic():
             record.save(force_insert=True)
-            # The pre-aggregated counts move in the same transaction: exact at every commit.
-            cube.add_fact(fact_of(record))
+            if pending:  # every reader adds pending records first (integrity.fold_pending)
+                PendingCompletion.objects.create(record=record)
+            else:  # the pre-aggregated counts move in the same transaction: exact at every commit
+                cube.add_fact(fact_of(record))
     except IntegrityError:  # written before (a retry) or by a concurrent request: count it once
         return CompletionRecord.objects.get(source_key=record.source_key), False
     return record, True

@@ -12,7 +12,6 @@ from accounts import views as account_views
 from certificates import views as certificate_views
 from config.api import api
 from core import views as core_views
-from courses import views as course_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -37,13 +36,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's own URLs, with its page-serving view wrapped by the lesson fast path (same name and
-# pattern, so Wagtail's URL reversing is unchanged).
-wagtail_page_urls = [
-    *(pattern for pattern in wagtail_urls.urlpatterns if getattr(pattern, "name", None) != "wagtail_serve"),
-    re_path(wagtail_urls.serve_pattern, course_views.serve_page, name="wagtail_serve"),
-]
-
 urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
@@ -52,7 +44,7 @@ urlpatterns += i18n_patterns(
     path("certificates/", include("certificates.urls")),
     path("", include("analytics.urls")),
     path("", include("classrooms.urls")),
-    *wagtail_page_urls,
+    path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
 

@@ -14,7 +14,6 @@ from wagtail.search import index
 from core.enums import Audience
 from courses.blocks import LessonStreamBlock
 from courses.enums import CompletionRule
-from home.services import help_resources_version
 
 
 class CourseIndexPage(Page):
@@ -207,6 +206,10 @@ class LessonPage(Page):
         verbose_name = _("レッスン")
 
     def serve(self, request, *args, **kwargs):
+        """POST finishes the lesson (the learner's own state); GET is the page every reader shares
+        (courses.caching), whose personal parts come from `courses.views.lesson_state`."""
+        from courses import caching
+
         if request.method == "POST":
             from courses import services
 
@@ -215,22 +218,28 @@ class LessonPage(Page):
             course = services.course_of(self)
             next_url = services.finish_lesson(request, course, self)
             return redirect(next_url)
-        return super().serve(request, *args, **kwargs)
+        return caching.shared_response(self, request, lambda: super(LessonPage, self).serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
-        from courses import services
+        from django.urls import reverse
+
+        from courses import caching, services
 
         context = super().get_context(request, *args, **kwargs)
+        preview = getattr(request, "is_preview", False)
         course = services.course_of(self)
-        if course is None and getattr(request, "is_preview", False):
+        if course is None and preview:
             parent = self.get_parent().specific if self.pk else None
             course = services.preview_outline(parent, self) if isinstance(parent, CoursePage) else None
         if course is None:
             raise Http404
         context["course"] = course
-        context["state"] = services.learner_state(request, course, current=self)
+        context["state"] = services.shared_state(course, self.pk)
+        context["shared_page"] = True
+        context["show_userbar"] = bool(request.COOKIES.get(caching.EDITOR_COOKIE))
+        live = self.pk is not None and course.lesson(self.pk) is not None and not preview
+        context["state_url"] = reverse("courses:lesson_state", args=[self.pk]) if live else ""
         context["has_help_block"] = any(block.block_type == "help_resources" for block in self.body)
-        context["help_version"] = help_resources_version()
         context["hide_footer_help"] = True  # the lesson shows the full help box itself
         return context
 

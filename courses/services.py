@@ -328,15 +328,15 @@ def personal_state(
     return state
 
 
-def learner_state(request, course, current: LessonPage | None = None) -> LearnerState:
+def learner_state(request, course, current_id: int | None = None) -> LearnerState:
     """Everything about this learner and this course that a page shows (2–3 queries for a
     signed-in learner, whatever the number of lessons or learners; none for a guest)."""
     outline = course if isinstance(course, CourseOutline) else course_outline(course.pk)
     if outline is None:
         raise Http404
-    state = personal_state(request, outline, current.pk if current is not None else None)
-    if current is not None:
-        state.current = outline.lesson(current.pk)
+    state = personal_state(request, outline, current_id)
+    if current_id is not None:
+        state.current = outline.lesson(current_id)
     current_id = state.current.id if state.current else (state.resume.id if state.resume and state.started else None)
     state.rows = [
         LessonRow(
@@ -347,6 +347,40 @@ def learner_state(request, course, current: LessonPage | None = None) -> Learner
             if lesson.id == current_id
             else LessonState.NOT_STARTED,
         )
+        for lesson in outline.lessons
+    ]
+    return state
+
+
+def lesson_place(lesson_id: int) -> tuple[CourseOutline, str] | None:
+    """(the course outline, the lesson's tree path) for a live lesson, or None: from a map of
+    every live lesson cached per outline version, so the lesson's state costs no page query."""
+    key = f"courses:lesson-places:{outline_version()}"
+    places = cache.get(key)
+    if places is None:
+        courses = dict(CoursePage.objects.live().values_list("path", "pk"))
+        places = {}
+        for pk, path in LessonPage.objects.live().values_list("pk", "path"):
+            course_id = courses.get(path[: -LessonPage.steplen])
+            if course_id is not None:
+                places[pk] = (course_id, path)
+        cache.set(key, places, 60 * 60 * 24)
+    found = places.get(lesson_id)
+    if found is None:
+        return None
+    outline = course_outline(found[0])
+    if outline is None or outline.lesson(lesson_id) is None:
+        return None
+    return outline, found[1]
+
+
+def shared_state(outline: CourseOutline, current_id: int | None) -> LearnerState:
+    """What a lesson page shows to every reader: where this lesson stands in its course (number,
+    previous, next), and no one's progress."""
+    state = LearnerState(outline, is_guest=True, started=False, done_ids=frozenset(), last_lesson_id=None)
+    state.current = outline.lesson(current_id)
+    state.rows = [
+        LessonRow(lesson, LessonState.CURRENT if state.current and lesson.id == state.current.id else "")
         for lesson in outline.lessons
     ]
     return state
@@ -511,7 +545,7 @@ def complete_course(enrolment: Enrolment, outline: CourseOutline) -> bool:
             timezone.localdate(now),
         )
         issue_certificate(**certificate)
-        record_completion(**record)
+        record_completion(**record, pending=True)
     enrolment.completed_at = now
     enrolment.completed_version = outline.curriculum_version
     return True

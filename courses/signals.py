@@ -4,6 +4,7 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from courses import h5p_integration
+from courses.caching import invalidate_lessons
 from courses.models import Enrolment
 from courses.services import forget_progress, invalidate_outlines, merge_guest_progress
 from h5p.signals import activity_result
@@ -21,17 +22,31 @@ def carry_guest_progress(sender, request, user, **kwargs):
 @receiver(post_page_move, dispatch_uid="courses.outline_moved")
 def page_changed(sender, **kwargs):
     invalidate_outlines()
+    invalidate_lessons()
 
 
 @receiver(post_delete, dispatch_uid="courses.outline_deleted")
 @receiver(post_save, dispatch_uid="courses.outline_saved")
 def page_or_restriction_changed(sender, instance, **kwargs):
-    """Deleting a page, or adding/changing/removing a view restriction, changes which lessons the
-    fast path may serve."""
+    """Deleting a page, or adding/changing/removing a view restriction, changes what lessons show
+    and which of them may be shared."""
     from wagtail.models import Page, PageViewRestriction
 
     if isinstance(instance, PageViewRestriction) or (isinstance(instance, Page) and kwargs.get("created") is None):
         invalidate_outlines()
+        invalidate_lessons()
+
+
+# What lessons render from other apps: a quiz's title in a slot, an H5P activity, the help
+# resources. Senders are named, not imported: courses knows those apps only by their models.
+@receiver(post_save, sender="quizzes.Quiz", dispatch_uid="courses.lessons_quiz_saved")
+@receiver(post_delete, sender="quizzes.Quiz", dispatch_uid="courses.lessons_quiz_deleted")
+@receiver(post_save, sender="h5p.H5PContent", dispatch_uid="courses.lessons_h5p_saved")
+@receiver(post_delete, sender="h5p.H5PContent", dispatch_uid="courses.lessons_h5p_deleted")
+@receiver(post_save, sender="home.HelpResource", dispatch_uid="courses.lessons_help_saved")
+@receiver(post_delete, sender="home.HelpResource", dispatch_uid="courses.lessons_help_deleted")
+def rendered_content_changed(sender, **kwargs):
+    invalidate_lessons()
 
 
 @receiver(post_save, sender="courses.Enrolment", dispatch_uid="courses.enrolment_saved")

@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.enums import Audience
-from courses import services
+from courses import caching, services
 from courses.forms import ReflectionForm
 from courses.models import LessonPage, Reflection
 
@@ -53,25 +56,37 @@ def reflection(request, lesson_id: int, block_id: str):
     )
 
 
-def serve_page(request, path):
-    """Wagtail's page serving, with the fast path for lesson pages in front (courses.fastpath)."""
-    from wagtail.views import serve
+PARTS = {
+    "progress": "components/course/progress.html",
+    "finish": "components/course/finish.html",
+    "status": "components/course/status.html",
+    "lesson_list": "components/course/lesson_list.html",
+    "account": "components/account_nav.html",
+    "messages": "components/messages.html",
+}
 
-    from courses import fastpath
 
-    try:
-        found = fastpath.eligible(request, path)
-        if found is not None:
-            response = fastpath.serve_lesson(request, *found)
-            if response is not None:
-                return response
-        response = fastpath.course_route(request, path)
-        if response is not None:
-            return response
-        return serve(request, path)
-    finally:
-        token = getattr(request, "_prefetch_token", None)
-        if token is not None:
-            from accounts.backends import end_prefetch
-
-            end_prefetch(token)
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def lesson_state(request, lesson_id: int):
+    """This reader's part of a lesson page (progress, the finish button and its token, the course
+    status, the lesson list's states, their account links and messages), which the shared page
+    leaves out. lesson-state.js asks for it as JSON and fills the page in; without JavaScript the
+    lesson's link opens it as a page of its own. Never cached by anyone (never_cache)."""
+    place = services.lesson_place(lesson_id)
+    if place is None:
+        raise Http404
+    outline, path = place
+    if any(path.startswith(restricted) for restricted in caching.restricted_paths()):
+        lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+        if not all(restriction.accept_request(request) for restriction in lesson.get_view_restrictions()):
+            raise PermissionDenied
+    state = services.learner_state(request, outline, current_id=lesson_id)
+    context = {"state": state, "course": outline}
+    if "application/json" in request.headers.get("Accept", ""):
+        parts = {name: render_to_string(template, context, request=request) for name, template in PARTS.items()}
+        response = JsonResponse({"parts": parts, "signed_in": request.user.is_authenticated})
+    else:
+        response = render(request, "courses/lesson_state.html", context)
+    patch_vary_headers(response, ["Accept"])
+    return response

@@ -11,6 +11,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.blocks import StandardStreamBlock
+from core.routing import cached_route
 
 
 class EntryBlock(blocks.StructBlock):
@@ -68,6 +69,11 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("トップページ")
+
+    def route(self, request, path_components):
+        """The site root finds pages from the cached path map (core.routing), not one query per
+        level of the page tree."""
+        return cached_route(self, request, path_components, super().route)
 
 
 class StandardPage(Page):

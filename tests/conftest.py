@@ -86,3 +86,30 @@ def course_index(seeded):
 def course(course_index):
     """A published course of three lessons that completes when its lessons are done."""
     return build_course(course_index, lessons=3)
+
+
+def open_lesson(client, lesson_or_url, **extra):
+    """What a browser shows for a lesson page: the shared page, with its personal parts filled in
+    from the lesson's state view as static/js/lesson-state.js does. Returns (page response, HTML)."""
+    from bs4 import BeautifulSoup
+
+    url = lesson_or_url if isinstance(lesson_or_url, str) else lesson_or_url.url
+    response = client.get(url, **extra)
+    if response.status_code != 200:
+        return response, response.content.decode()
+    page = BeautifulSoup(response.content, "html.parser")
+    holder = page.select_one("[data-lesson-state]")
+    if holder is None:
+        return response, response.content.decode()
+    state = client.get(holder["data-lesson-state"], HTTP_ACCEPT="application/json", **extra)
+    assert state.status_code == 200, state.status_code
+    for name, html in state.json()["parts"].items():
+        for slot in page.select(f'[data-personal="{name}"]'):
+            fragment = BeautifulSoup(html, "html.parser")
+            replacement = fragment.select_one(f'[data-personal="{name}"]')
+            if replacement is not None:
+                slot.replace_with(replacement)
+            else:
+                slot.clear()
+                slot.append(fragment)
+    return response, str(page)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "classrooms",
     "analytics",
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AdminTwoFactorMiddleware",
+    "accounts.middleware.EditorCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -128,13 +130,6 @@ DATABASES = {
         conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # psycopg prepares only the statements that ask to be (the final quiz's submit:
-    # courses/quiz_fastpath.py), never others on its own. DB_PREPARED_STATEMENTS=false turns that
-    # off, for a PgBouncer in transaction mode older than 1.21 (docs/deployment.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        1_000_000 if env_bool("DB_PREPARED_STATEMENTS", True) else None
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and rate limits: local memory by default, Redis through REDIS_URL.
@@ -298,9 +293,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
-# Lesson pages: cache what is the same for everyone, compute only the learner's state
-# (courses/fastpath.py). Off → every lesson goes through Wagtail's ordinary serve.
-COURSES_LESSON_FAST_PATH = env_bool("COURSES_LESSON_FAST_PATH", True)
+# Lesson pages are the same for every reader (courses/caching.py): how long a shared cache (a
+# reverse proxy or CDN) may keep one. Every change purges them (WAGTAILFRONTENDCACHE) and nothing
+# is kept past local midnight; browsers always revalidate (max-age=0).
+LESSON_SHARED_MAX_AGE = int(env("LESSON_SHARED_MAX_AGE", "300"))
+# A front-end cache to purge when lessons change: the URL of an HTTP cache that takes PURGE
+# (nginx with the cache-purge module, Varnish; deploy/nginx), or nothing.
+FRONTEND_CACHE_PURGE_URL = env("FRONTEND_CACHE_PURGE_URL")
+WAGTAILFRONTENDCACHE = (
+    {"proxy": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": FRONTEND_CACHE_PURGE_URL}}
+    if FRONTEND_CACHE_PURGE_URL
+    else {}
+)
 
 # H5P (docs/h5p.md): the player runs in a sandboxed iframe on its own cookie-less origin. In
 # development http://localhost:8000 while the site is http://127.0.0.1:8000 (different hosts, so

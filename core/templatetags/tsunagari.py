@@ -30,3 +30,12 @@ def date_both_iso(value):
     if not value:
         return ""
     return dates.date_both(datetime.date.fromisoformat(str(value)))
+
+
+@register.simple_tag(takes_context=True)
+def translate_path(context, language_code):
+    """This page's path in another UI language (Django's `translate_url`): `/en/…` ↔ `/…`."""
+    from django.urls import translate_url
+
+    request = context.get("request")
+    return translate_url(request.path, language_code) if request is not None else "/"

@@ -16,13 +16,3 @@ def render_slot(context, value):
     if request is not None and getattr(request, "is_preview", False):
         return format_html('<p class="callout callout--note">{}</p>', _("（この枠の機能はまだ公開されていません）"))
     return ""
-
-
-@register.simple_tag
-def personal_slot(name, item_id=None):
-    """In shell mode: a marker where the fast path puts this learner's part of the page."""
-    from django.utils.safestring import mark_safe
-
-    from courses.fastpath import marker
-
-    return mark_safe(marker(f"item:{item_id}" if item_id is not None else name))  # noqa: S308 - fixed text

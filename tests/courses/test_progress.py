@@ -7,6 +7,7 @@ from courses import completion
 from courses.enums import CompletionRule
 from courses.factories import LessonPageFactory, build_course
 from courses.models import Enrolment, LessonProgress
+from tests.conftest import open_lesson
 from tests.courses.conftest import finish, start
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +147,7 @@ def test_a_learner_resumes_on_another_device_where_they_stopped(client, learner,
     client.force_login(learner)
     start(client, course_page)
     finish(client, lessons[0])
-    client.get(lessons[2].url)  # opened lesson 3, then left
+    open_lesson(client, lessons[2])  # opened lesson 3, then left
 
     other_device = Client()
     other_device.force_login(learner)
@@ -162,7 +163,7 @@ def test_the_lesson_list_shows_done_current_and_not_started(client, learner, cou
     start(client, course_page)
     finish(client, lessons[0])
 
-    page = client.get(lessons[1].url).content.decode()
+    _response, page = open_lesson(client, lessons[1])
 
     assert page.count("lesson-list__item--done") == 1
     assert page.count("lesson-list__item--current") == 1
