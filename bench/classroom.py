@@ -38,7 +38,8 @@ import json, sys
 import django
 django.setup()
 from django.contrib.auth.models import Group
-from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.test import Client
 from django.utils import timezone
 from accounts import roles
@@ -68,8 +69,8 @@ for n in range(classes):
     rows.append({"pk": session.pk, "code": session.code, "cookie": f"sessionid={client.cookies['sessionid'].value}"})
 csrf = []
 for _ in range(64):
-    secret = _get_new_csrf_string()
-    csrf.append({"cookie": f"csrftoken={secret}", "token": _mask_cipher_secret(secret)})
+    secret = get_token(HttpRequest())  # a masked token: Django takes it as the cookie too
+    csrf.append({"cookie": f"csrftoken={secret}", "token": secret})
 print(json.dumps({"classes": rows, "lessons": [lesson.id for lesson in outline.lessons], "csrf": csrf}))
 """
 

@@ -125,7 +125,9 @@ class Gunicorn:
             self.process.wait(timeout=30)
 
 
-def wrk(url: str, cookie: str | None = None, seconds: int = 10, connections: int = 8) -> dict:
+def wrk(
+    url: str, cookie: str | None = None, seconds: int = 10, connections: int = 8, script: str | None = None
+) -> dict:
     """Run wrk against a loopback URL; return requests/s, median and p90 latency in ms."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError("benchmarks only target this machine's loopback address")
@@ -135,6 +137,8 @@ def wrk(url: str, cookie: str | None = None, seconds: int = 10, connections: int
     command = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)

@@ -40,7 +40,8 @@ import json, sys
 import django
 django.setup()
 from django.db import transaction
-from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.test import Client
 from accounts.models import User
 from analytics.models import CompletionRecord
@@ -58,8 +59,8 @@ for n in range(count):
     user, form = learner_ready_to_submit(f"{prefix}{n}@example.jp", course)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    secret = _get_new_csrf_string()
-    form.append(("csrfmiddlewaretoken", _mask_cipher_secret(secret)))
+    secret = get_token(HttpRequest())  # a masked token: Django takes it as the cookie too
+    form.append(("csrfmiddlewaretoken", secret))
     rows.append({"cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={secret}", "form": form})
 print(json.dumps({"url": course.url + "quiz/", "rows": rows}))
 """

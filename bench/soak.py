@@ -50,7 +50,8 @@ from allauth.account.internal.flows.login import (
 )
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
-from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.test import Client
 from django.utils import timezone
 from accounts import roles
@@ -77,8 +78,8 @@ def login(user, mfa=False):
     return client.cookies["sessionid"].value
 
 def csrf():
-    secret = _get_new_csrf_string()
-    return secret, _mask_cipher_secret(secret)
+    secret = get_token(HttpRequest())  # a masked token: Django takes it as the cookie too
+    return secret, secret
 
 course = CoursePage.objects.live().get(slug="adult")
 lessons = list(LessonPage.objects.live().child_of(course))

@@ -51,6 +51,38 @@ def route_map(root) -> dict[str, tuple[int, int]]:
     return found
 
 
+_guarded: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def guarded_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tree paths of pages with a view restriction, tree paths of alias pages), for the current
+    routes version: one query each when it changes, then none."""
+    from wagtail.models import Page, PageViewRestriction
+
+    version = routes_version()
+    found = _guarded.get(version)
+    if found is None:
+        found = (
+            tuple(PageViewRestriction.objects.values_list("page__path", flat=True)),
+            tuple(Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)),
+        )
+        _guarded.clear()
+        _guarded[version] = found
+    return found
+
+
+def view_restrictions(page, wagtail_lookup):
+    """What `Page.get_view_restrictions()` returns, without its two queries on the common case: a
+    page with no restricted page and no alias at or above it has none (an empty queryset, which
+    runs no query). Anything else is Wagtail's own lookup, `wagtail_lookup`."""
+    from wagtail.models import PageViewRestriction
+
+    restricted, aliases = guarded_paths()
+    if page.alias_of_id or any(page.path.startswith(path) for path in (*restricted, *aliases)):
+        return wagtail_lookup()
+    return PageViewRestriction.objects.none()
+
+
 def cached_route(root, request, path_components, walk):
     """Route `path_components` below `root`: the deepest live page the map knows, fetched by id
     (one query), then that page's own `route()` for whatever is left. `walk` is the root's

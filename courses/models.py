@@ -12,6 +12,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.enums import Audience
+from core.routing import view_restrictions
 from courses.blocks import LessonStreamBlock
 from courses.enums import CompletionRule
 
@@ -121,6 +122,11 @@ class CoursePage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("講座")
 
+    def get_view_restrictions(self):
+        """Wagtail's, with no query when nothing at or above this page is restricted or an alias
+        (core.routing.view_restrictions)."""
+        return view_restrictions(self, super().get_view_restrictions)
+
     def serve(self, request, view=None, args=None, kwargs=None):
         is_index = view is None or getattr(view, "__name__", "") == "index_route"
         if is_index and request.method == "POST":
@@ -204,6 +210,11 @@ class LessonPage(Page):
 
     class Meta:
         verbose_name = _("レッスン")
+
+    def get_view_restrictions(self):
+        """Wagtail's, with no query when nothing at or above this page is restricted or an alias
+        (core.routing.view_restrictions)."""
+        return view_restrictions(self, super().get_view_restrictions)
 
     def serve(self, request, *args, **kwargs):
         """POST finishes the lesson (the learner's own state); GET is the page every reader shares

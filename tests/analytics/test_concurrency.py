@@ -99,7 +99,7 @@ def test_bulk_loads_and_live_completions_at_the_same_time_neither_deadlock_nor_m
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI runs it)")
 @pytest.mark.django_db(transaction=True)
 def test_pending_completions_folded_by_readers_at_the_same_time_count_once():
-    """Final-quiz submits leave their records pending (courses/quiz_fastpath.py) while readers of
+    """Final-quiz submits leave their records pending (courses/services.complete_course) while readers of
     the statistics fold the pending ones in and ordinary completions add themselves: nothing is
     counted twice or lost, and no one deadlocks."""
     writers, per_writer, readers = 3, 20, 3

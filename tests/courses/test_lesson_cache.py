@@ -233,6 +233,33 @@ def test_a_restricted_lesson_is_never_shared_and_its_state_needs_the_password(se
     assert client.get(state_url).status_code == 200
 
 
+def test_a_restriction_added_to_the_course_after_a_read_guards_its_lessons_at_once(seeded_courses):
+    """The check that skips the restriction query (core.routing.view_restrictions) learns of a new
+    restriction on an ancestor at once, and of its removal."""
+    from wagtail.models import PageViewRestriction
+
+    course = seeded_courses["general"]
+    lesson = lessons_of(course)[1]
+    client = Client()
+    assert client.get(lesson.url).status_code == 200  # shared copy and guarded paths now cached
+
+    restriction = PageViewRestriction.objects.create(page=course, restriction_type="login")
+    refused = client.get(lesson.url)
+    assert refused.status_code == 302 and "login" in refused["Location"]
+
+    restriction.delete()
+    assert client.get(lesson.url).status_code == 200
+
+
+def test_a_warm_lesson_page_costs_three_queries(seeded_courses, django_assert_num_queries):
+    """Site, site root and lesson: the route map, the guarded paths and the shared copy are cached."""
+    lesson = lessons_of(seeded_courses["general"])[1]
+    client = Client()
+    client.get(lesson.url)
+    with django_assert_num_queries(3):
+        assert client.get(lesson.url).status_code == 200
+
+
 def test_the_state_of_an_unknown_or_draft_lesson_is_not_found(seeded_courses):
     lesson = lessons_of(seeded_courses["general"])[0]
     lesson.unpublish()
