@@ -71,6 +71,12 @@ def guarded_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return found
 
 
+def under_restriction(path: str) -> bool:
+    """Is the page at this tree path, or a page above it, under a view restriction?"""
+    restricted, _aliases = guarded_paths()
+    return any(path.startswith(prefix) for prefix in restricted)
+
+
 def view_restrictions(page, wagtail_lookup):
     """What `Page.get_view_restrictions()` returns, without its two queries on the common case: a
     page with no restricted page and no alias at or above it has none (an empty queryset, which

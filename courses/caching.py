@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 
 from accounts.middleware import EditorCookieMiddleware
+from core import routing
 
 VERSION_KEY = "courses:lessons:version"
 EDITOR_COOKIE = EditorCookieMiddleware.COOKIE
@@ -80,56 +81,65 @@ def seconds_until_midnight(now: datetime.datetime | None = None) -> int:
     return max(1, int((midnight - now).total_seconds()))
 
 
-def restricted_paths() -> tuple[str, ...]:
-    """Tree paths of pages with a view restriction (their subtrees are never shared)."""
-    from wagtail.models import PageViewRestriction
-
-    key = f"courses:restricted-paths:{lessons_version()}"
-    paths = cache.get(key)
-    if paths is None:
-        paths = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
-        cache.set(key, paths, 60 * 60 * 24)
-    return paths
-
-
 def is_shared(page, request) -> bool:
     """May this response be the one every reader gets (and a proxy keep)?"""
-    if getattr(request, "is_preview", False) or request.COOKIES.get(EDITOR_COOKIE):
-        return False
-    return not any(page.path.startswith(path) for path in restricted_paths())
+    return may_share_request(request) and not routing.under_restriction(page.path)
+
+
+def _key(request) -> str:
+    """Where the shared copy of the page at this URL is kept: the host and path (the path holds the language
+    prefix), the active language, today's date and the H5P player origin. The version token is
+    kept inside the entry, so one cache round trip reads both."""
+    origin = hashlib.sha256(settings.H5P_PLAYER_ORIGIN.encode()).hexdigest()[:12]
+    parts = (request.get_host(), request.path, translation.get_language(), timezone.localdate().isoformat(), origin)
+    return "courses:lesson-html:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _response(content: bytes, ttl: int) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/html; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=0, s_maxage=min(settings.LESSON_SHARED_MAX_AGE, ttl))
+    return response
+
+
+def may_share_request(request) -> bool:
+    """Could this request get the copy every reader gets? Only a plain GET or HEAD (no query
+    string), never a preview or an editor."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.META.get("QUERY_STRING")
+        and not getattr(request, "is_preview", False)
+        and not request.COOKIES.get(EDITOR_COOKIE)
+    )
+
+
+def cached_response(request) -> HttpResponse | None:
+    """The shared copy of the page at this URL, if one was rendered for the current version (one
+    cache round trip: the version token and the entry together); else None."""
+    if not may_share_request(request):
+        return None
+    key = _key(request)
+    found = cache.get_many([VERSION_KEY, key])
+    entry = found.get(key)
+    if entry is None or entry[0] != found.get(VERSION_KEY):
+        return None
+    return _response(entry[1], seconds_until_midnight())
 
 
 def shared_response(page, request, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """The lesson's page as every reader gets it: from the cache when this exact version was
-    rendered before, else rendered now (`render`) and kept until something it shows changes or
-    the day ends. `Cache-Control` lets a proxy keep it for `LESSON_SHARED_MAX_AGE` seconds (purged
-    on change) and makes browsers revalidate."""
+    """The lesson's page as every reader gets it: rendered now (`render`, Wagtail's serve) and kept
+    until something it shows changes or the day ends; `courses.middleware.SharedPageMiddleware`
+    answers the next request for it from the cache. `Cache-Control` lets a proxy keep it for
+    `LESSON_SHARED_MAX_AGE` seconds (purged on change) and makes browsers revalidate."""
     if not is_shared(page, request):
         response = render()
         patch_cache_control(response, private=True, no_store=True)
         return response
+    version = lessons_version()
+    rendered = render()
+    if rendered.status_code != 200:
+        return rendered
+    if hasattr(rendered, "render"):
+        rendered.render()
     ttl = seconds_until_midnight()
-    origin = hashlib.sha256(settings.H5P_PLAYER_ORIGIN.encode()).hexdigest()[:12]
-    key = ":".join(
-        (
-            "courses:lesson-html",
-            lessons_version(),
-            str(page.pk),
-            str(page.latest_revision_id),
-            translation.get_language(),
-            timezone.localdate().isoformat(),
-            origin,
-        )
-    )
-    content = cache.get(key)
-    if content is None:
-        rendered = render()
-        if rendered.status_code != 200:
-            return rendered
-        if hasattr(rendered, "render"):
-            rendered.render()
-        content = rendered.content
-        cache.set(key, content, ttl)
-    response = HttpResponse(content, content_type="text/html; charset=utf-8")
-    patch_cache_control(response, public=True, max_age=0, s_maxage=min(settings.LESSON_SHARED_MAX_AGE, ttl))
-    return response
+    cache.set(_key(request), (version, rendered.content), ttl)
+    return _response(rendered.content, ttl)

@@ -355,7 +355,8 @@ def learner_state(request, course, current_id: int | None = None) -> LearnerStat
 def lesson_place(lesson_id: int) -> tuple[CourseOutline, str] | None:
     """(the course outline, the lesson's tree path) for a live lesson, or None: from a map of
     every live lesson cached per outline version, so the lesson's state costs no page query."""
-    key = f"courses:lesson-places:{outline_version()}"
+    version = outline_version()
+    key = f"courses:lesson-places:{version}"
     places = cache.get(key)
     if places is None:
         courses = dict(CoursePage.objects.live().values_list("path", "pk"))
@@ -368,7 +369,7 @@ def lesson_place(lesson_id: int) -> tuple[CourseOutline, str] | None:
     found = places.get(lesson_id)
     if found is None:
         return None
-    outline = course_outline(found[0])
+    outline = local_outline(found[0], version)
     if outline is None or outline.lesson(lesson_id) is None:
         return None
     return outline, found[1]

@@ -112,4 +112,6 @@ def open_lesson(client, lesson_or_url, **extra):
             else:
                 slot.clear()
                 slot.append(fragment)
+    for token in page.select('[data-personal] input[name="csrfmiddlewaretoken"]'):
+        token["value"] = state.json()["csrf_token"]
     return response, str(page)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "accounts.middleware.EditorCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "courses.middleware.SharedPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -4,7 +4,7 @@
 // link in the finish box opens that view as a page.
 (function () {
   "use strict";
-  function fill(parts) {
+  function fill(parts, token) {
     Object.keys(parts).forEach(function (name) {
       document.querySelectorAll('[data-personal="' + name + '"]').forEach(function (slot) {
         var template = document.createElement("template");
@@ -16,6 +16,10 @@
           slot.replaceChildren(template.content);
         }
       });
+    });
+    // The parts come without their CSRF token (so that they can be cached); this response's goes in.
+    document.querySelectorAll('[data-personal] input[name="csrfmiddlewaretoken"]').forEach(function (input) {
+      input.value = token;
     });
     document.documentElement.classList.add("lesson-state-ready");
     document.dispatchEvent(new CustomEvent("lesson-state:ready"));
@@ -30,7 +34,7 @@
     }).then(function (response) {
       if (!response.ok) { throw new Error(response.status); }
       return response.json();
-    }).then(function (data) { fill(data.parts); }).catch(function () {
+    }).then(function (data) { fill(data.parts, data.csrf_token); }).catch(function () {
       // Keep the link to the state page: it works without this script.
     });
   });
