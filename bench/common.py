@@ -126,7 +126,12 @@ class Gunicorn:
 
 
 def wrk(
-    url: str, cookie: str | None = None, seconds: int = 10, connections: int = 8, script: str | None = None
+    url: str,
+    cookie: str | None = None,
+    seconds: int = 10,
+    connections: int = 8,
+    script: str | None = None,
+    accept: str | None = None,
 ) -> dict:
     """Run wrk against a loopback URL; return requests/s, median and p90 latency in ms."""
     if not url.startswith("http://127.0.0.1:"):
@@ -137,6 +142,8 @@ def wrk(
     command = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    if accept:
+        command += ["-H", f"Accept: {accept}"]
     if script:
         command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30).stdout

@@ -142,7 +142,7 @@ def main() -> None:
             script.write(ALTERNATE % (setup["lesson"], setup["state"], cookie))
         learner = wrk(f"{base}{setup['lesson']}", seconds=args.seconds, script=script.name)
         os.unlink(script.name)
-        state = wrk(f"{base}{setup['state']}", cookie=cookie, seconds=args.seconds)
+        state = wrk(f"{base}{setup['state']}", cookie=cookie, seconds=args.seconds, accept="application/json")
 
         cold_page, cold_state, bare_one = [], [], []
         for _ in range(args.cold):
