@@ -27,8 +27,8 @@ from classrooms import services
 from classrooms.forms import CertificateNamesForm, ClassSessionForm, JoinForm
 from classrooms.models import ClassSession, Pupil
 from core.enums import Audience
+from courses.caching import render_version
 from courses.models import LessonPage
-from home.services import help_resources_version
 
 TEACHER_PERMISSION = "accounts.run_class_sessions"
 
@@ -169,7 +169,7 @@ def _pupil_lesson(request, pupil: Pupil, lesson_id: int):
             "previous": outline.lessons[current.number - 2] if current.number > 1 else None,
             "next": outline.lessons[current.number] if current.number < len(outline.lessons) else None,
             "has_help_block": any(block.block_type == "help_resources" for block in lesson.body),
-            "help_version": help_resources_version(),
+            "render_version": render_version(),
             "hide_footer_help": True,
         }
     )

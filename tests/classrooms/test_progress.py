@@ -4,6 +4,7 @@ classroom requests cost in queries."""
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from classrooms import services
 from classrooms.models import Pupil, PupilLessonProgress
@@ -158,3 +159,58 @@ def test_a_paused_class_still_records_progress_in_one_statement(session, childre
     with django_assert_num_queries(_progress_queries()):
         assert done(client, session.code, lessons[0]).status_code == 302
     assert Pupil.objects.get().lessons_done == 1
+
+
+def test_a_pupils_lesson_shows_a_changed_help_resource_at_once(client, session, children_course):
+    """The classroom lesson's cached body is keyed on the same version token as every lesson page
+    (courses.caching.render_version): a help resource renamed in the admin shows at once."""
+    from home.models import HelpResource
+
+    resource = HelpResource.objects.create(
+        name="こどもの そうだん まどぐち", phone="0120-000-000", audience="children", last_verified=timezone.localdate()
+    )
+    _course, lessons = children_course
+    lesson = lessons[0]
+    lesson.body.append(("help_resources", {"audience": "children"}))
+    lesson.save_revision().publish()
+    join(client, session.code, "ひかり")
+    url = f"/class/{session.code}/learn/{lesson.pk}/"
+    assert "こどもの そうだん まどぐち" in client.get(url).content.decode()
+
+    resource.name = "なまえを かえた まどぐち"
+    resource.save()
+
+    page = client.get(url).content.decode()
+    assert "なまえを かえた まどぐち" in page
+    assert "こどもの そうだん まどぐち" not in page
+
+
+def test_a_pupils_lesson_shows_a_changed_h5p_activity_and_a_new_player_origin_at_once(
+    client, session, children_course, settings
+):
+    """The same token covers the activities in a pupil's lesson and the player's origin."""
+    from h5p.models import H5PContent, H5PLibrary
+
+    library = H5PLibrary.objects.create(
+        machine_name="H5P.Test",
+        major_version=1,
+        minor_version=0,
+        patch_version=0,
+        title="Test",
+        storage_prefix="h5p/libraries/H5P.Test-1.0",
+    )
+    content = H5PContent.objects.create(key="class-activity", title="クイズの かつどう", main_library=library)
+    _course, lessons = children_course
+    lesson = lessons[0]
+    lesson.body.append(("activity", {"kind": "h5p", "reference": content.key, "required": False, "pass_percent": None}))
+    lesson.save_revision().publish()
+    join(client, session.code, "ひかり")
+    url = f"/class/{session.code}/learn/{lesson.pk}/"
+    assert "クイズの かつどう" in client.get(url).content.decode()
+
+    content.title = "なまえを かえた かつどう"
+    content.save()
+    assert "なまえを かえた かつどう" in client.get(url).content.decode()
+
+    settings.H5P_PLAYER_ORIGIN = "http://player.example.test:8123"
+    assert 'src="http://player.example.test:8123/h5p/player/' in client.get(url).content.decode()
