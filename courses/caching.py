@@ -86,20 +86,22 @@ def is_shared(page, request) -> bool:
     return may_share_request(request) and not routing.under_restriction(page.path)
 
 
+def _origin() -> str:
+    return hashlib.sha256(settings.H5P_PLAYER_ORIGIN.encode()).hexdigest()[:12]
+
+
 def render_version() -> str:
     """What a cached rendering of lesson content must be keyed on besides the lesson's own
     revision: the version token, today's date and the H5P player origin. Used by the classroom
     lesson page's fragment cache, so that a pupil's lesson is exactly as fresh as everyone's."""
-    origin = hashlib.sha256(settings.H5P_PLAYER_ORIGIN.encode()).hexdigest()[:12]
-    return f"{lessons_version()}:{timezone.localdate().isoformat()}:{origin}"
+    return f"{lessons_version()}:{timezone.localdate().isoformat()}:{_origin()}"
 
 
 def _key(request) -> str:
     """Where the shared copy of the page at this URL is kept: the host and path (the path holds the language
     prefix), the active language, today's date and the H5P player origin. The version token is
     kept inside the entry, so one cache round trip reads both."""
-    origin = hashlib.sha256(settings.H5P_PLAYER_ORIGIN.encode()).hexdigest()[:12]
-    parts = (request.get_host(), request.path, translation.get_language(), timezone.localdate().isoformat(), origin)
+    parts = (request.get_host(), request.path, translation.get_language(), timezone.localdate().isoformat(), _origin())
     return "courses:lesson-html:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
