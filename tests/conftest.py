@@ -50,12 +50,22 @@ def _japanese_by_default():
     translation.activate("ja")
 
 
+def clear_cache() -> None:
+    """Empty this test run's cache. On Redis only this run's keys (its KEY_PREFIX,
+    config/settings/test.py): `clear()` would empty the whole database, and with it the sessions
+    of a parallel worker's tests."""
+    if hasattr(cache, "delete_pattern"):  # django-redis
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and cached fragments live in the cache (Redis in CI): start each test clean."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = env("TEST_MEDIA_ROOT", "/tmp/tsunagari-test-media")  # noqa: S108
-# Each test run gets its own cache key prefix so parallel runs on one Redis never meet.
+# Each test process gets its own cache key prefix, so parallel runs and xdist workers on one Redis
+# never meet (tests/conftest.py empties only its own keys).
 if "CACHES" in globals() and "django_redis" in CACHES["default"]["BACKEND"]:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = f"tsunagari-test-{os.getpid()}"  # noqa: F405

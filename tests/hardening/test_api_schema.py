@@ -5,7 +5,6 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
@@ -15,6 +14,7 @@ from accounts import roles
 from accounts.factories import UserFactory
 from accounts.models import AnalystScope
 from config.wsgi import application
+from tests.conftest import clear_cache
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
@@ -71,7 +71,7 @@ GENERATION = settings(
 
 
 def call(case, headers=None):
-    cache.clear()  # rate limits (certificate verification: 30 a minute) are tested in their apps
+    clear_cache()  # rate limits (certificate verification: 30 a minute) are tested in their apps
     case.call_and_validate(headers=headers, checks=CHECKS)
 
 
