@@ -98,9 +98,9 @@ def render_version() -> str:
 
 
 def _key(request) -> str:
-    """Where the shared copy of the page at this URL is kept: the host and path (the path holds the language
-    prefix), the active language, today's date and the H5P player origin. The version token is
-    kept inside the entry, so one cache round trip reads both."""
+    """Where the shared copy of the page at this URL is kept: the host and path (the path holds
+    the language prefix), the active language, today's date and the H5P player origin. The
+    version token is kept inside the entry, so one cache round trip reads both."""
     parts = (request.get_host(), request.path, translation.get_language(), timezone.localdate().isoformat(), _origin())
     return "courses:lesson-html:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -144,7 +144,7 @@ def shared_response(page, request, render: Callable[[], HttpResponse]) -> HttpRe
         response = render()
         patch_cache_control(response, private=True, no_store=True)
         return response
-    version = lessons_version()
+    version = lessons_version()  # read before rendering: a change meanwhile leaves the entry outdated
     rendered = render()
     if rendered.status_code != 200:
         return rendered
